@@ -1,0 +1,135 @@
+package org.pushgate.gateway.admission;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The 503 valve. An upgrade asks for a {@link Ticket} before anything is allocated for it; a ticket is a
+ * reserved slot under the global and the per-address limits, returned exactly once when its connection is
+ * released (or its upgrade fails). While the node drains for shutdown every request is refused.
+ */
+public final class Admission {
+
+    /** Why an upgrade was refused; the tag of {@code gateway_connections_rejected_total{reason}}. */
+    public enum Rejection {
+        MAX_CONNECTIONS("max_connections", 5),
+        MAX_CONNECTIONS_PER_ADDRESS("max_connections_per_address", 10),
+        SHUTTING_DOWN("shutting_down", 5);
+
+        private final String tag;
+        private final int retryAfterSeconds;
+
+        Rejection(String tag, int retryAfterSeconds) {
+            this.tag = tag;
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public String tag() {
+            return tag;
+        }
+
+        public int retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** Either a ticket or the reason there is none. */
+    public record Decision(Ticket ticket, Rejection rejection) {
+        public boolean admitted() {
+            return ticket != null;
+        }
+    }
+
+    private final int maxConnections;
+    private final int maxPerAddress;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private volatile boolean draining;
+
+    /** @param maxPerAddress 0 for no per-address limit */
+    public Admission(int maxConnections, int maxPerAddress) {
+        this.maxConnections = maxConnections;
+        this.maxPerAddress = maxPerAddress;
+    }
+
+    public Decision tryAdmit(String address) {
+        if (draining) {
+            return new Decision(null, Rejection.SHUTTING_DOWN);
+        }
+        int current;
+        do {
+            current = admitted.get();
+            if (current >= maxConnections) {
+                return new Decision(null, Rejection.MAX_CONNECTIONS);
+            }
+        } while (!admitted.compareAndSet(current, current + 1));
+        if (maxPerAddress > 0 && !reserveAddress(address)) {
+            admitted.decrementAndGet();
+            return new Decision(null, Rejection.MAX_CONNECTIONS_PER_ADDRESS);
+        }
+        return new Decision(new Ticket(maxPerAddress > 0 ? address : null), null);
+    }
+
+    private boolean reserveAddress(String address) {
+        boolean[] ok = new boolean[1];
+        perAddress.compute(address, (key, count) -> {
+            AtomicInteger c = count != null ? count : new AtomicInteger();
+            ok[0] = c.get() < maxPerAddress;
+            if (ok[0]) {
+                c.incrementAndGet();
+            }
+            return c.get() == 0 ? null : c;
+        });
+        return ok[0];
+    }
+
+    private void releaseAddress(String address) {
+        perAddress.computeIfPresent(address, (key, count) -> count.decrementAndGet() == 0 ? null : count);
+    }
+
+    /** From now on every upgrade is refused with {@link Rejection#SHUTTING_DOWN}. */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public int admitted() {
+        return admitted.get();
+    }
+
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Addresses currently holding at least one slot (empty when no per-address limit is set). */
+    public int trackedAddresses() {
+        return perAddress.size();
+    }
+
+    /** One reserved connection slot. {@link #release()} is idempotent: every path may call it. */
+    public final class Ticket {
+        private final String address;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Ticket(String address) {
+            this.address = address;
+        }
+
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                if (address != null) {
+                    releaseAddress(address);
+                }
+                admitted.decrementAndGet();
+            }
+        }
+
+        public boolean released() {
+            return released.get();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package org.pushgate.gateway.connection;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.pushgate.gateway.hub.Hub;
+import org.pushgate.gateway.hub.HubEvents;
+import org.pushgate.gateway.hub.SubscriberBuffer;
+
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The state of one live socket: its outbound buffer, its channel subscriptions, its close signal.
+ *
+ * <p>Owned by the connection pipeline ({@link ConnectionHandler}), which creates it when the socket opens
+ * and calls {@link #release()} exactly when the pipeline terminates (complete, error or cancel). After
+ * release nothing of it is left in the hub or the registry, and a late subscribe is refused, so a
+ * command racing with the close cannot resurrect a subscription.
+ */
+public final class Connection {
+
+    /** The result of a subscribe request. */
+    public enum SubscribeResult { SUBSCRIBED, ALREADY_SUBSCRIBED, LIMIT_REACHED, CLOSED }
+
+    private final long id;
+    private final String remoteAddress;
+    private final long openedAtMillis;
+    private final Hub hub;
+    private final SubscriberBuffer buffer;
+    private final int maxSubscriptions;
+    private final Sinks.One<CloseReason> closeSignal = Sinks.one();
+    private final AtomicReference<CloseReason> reason = new AtomicReference<>();
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final Set<String> channels = new LinkedHashSet<>(4); // guarded by this
+    private boolean subscriptionsClosed; // guarded by this
+    private volatile long lastInboundNanos;
+    private volatile long lastInboundMillis;
+
+    Connection(long id, String remoteAddress, long nowNanos, Hub hub, ConnectionSettings settings, HubEvents events) {
+        this.id = id;
+        this.remoteAddress = remoteAddress;
+        this.openedAtMillis = System.currentTimeMillis();
+        this.hub = hub;
+        this.maxSubscriptions = settings.maxSubscriptions();
+        this.lastInboundNanos = nowNanos;
+        this.lastInboundMillis = openedAtMillis;
+        this.buffer = new SubscriberBuffer(settings.bufferSize(), settings.overflow(),
+                () -> close(CloseReason.SLOW_CONSUMER), events);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    public long lastInboundMillis() {
+        return lastInboundMillis;
+    }
+
+    public int bufferDepth() {
+        return buffer.depth();
+    }
+
+    SubscriberBuffer buffer() {
+        return buffer;
+    }
+
+    /**
+     * Asks the pipeline to end with this reason. The first reason wins; later calls return false and change
+     * nothing, so every close path may call it without coordination.
+     */
+    public boolean close(CloseReason why) {
+        if (!reason.compareAndSet(null, why)) {
+            return false;
+        }
+        // Cannot fail: only the winner of the compare-and-set above ever emits.
+        closeSignal.tryEmitValue(why);
+        return true;
+    }
+
+    /** Emits the winning close reason once the connection is asked to close. */
+    public Mono<CloseReason> closed() {
+        return closeSignal.asMono();
+    }
+
+    /** The winning close reason, or null while open. */
+    public CloseReason closeReason() {
+        return reason.get();
+    }
+
+    void touch(long nowNanos) {
+        lastInboundNanos = nowNanos;
+        lastInboundMillis = System.currentTimeMillis();
+    }
+
+    long lastInboundNanos() {
+        return lastInboundNanos;
+    }
+
+    public SubscribeResult subscribe(String channel) {
+        synchronized (this) {
+            if (subscriptionsClosed) {
+                return SubscribeResult.CLOSED;
+            }
+            if (channels.contains(channel)) {
+                return SubscribeResult.ALREADY_SUBSCRIBED;
+            }
+            if (channels.size() >= maxSubscriptions) {
+                return SubscribeResult.LIMIT_REACHED;
+            }
+            channels.add(channel);
+            // Under this connection's lock so that release() cannot run between the check and the add.
+            hub.subscribe(channel, buffer);
+            return SubscribeResult.SUBSCRIBED;
+        }
+    }
+
+    public boolean unsubscribe(String channel) {
+        synchronized (this) {
+            if (subscriptionsClosed || !channels.remove(channel)) {
+                return false;
+            }
+            hub.unsubscribe(channel, buffer);
+            return true;
+        }
+    }
+
+    public synchronized List<String> channels() {
+        return new ArrayList<>(channels);
+    }
+
+    public synchronized int subscriptionCount() {
+        return channels.size();
+    }
+
+    /**
+     * Removes every hub subscription and refuses new ones. Called by the pipeline's termination only.
+     *
+     * @return true the first time, false afterwards
+     */
+    boolean release() {
+        if (!released.compareAndSet(false, true)) {
+            return false;
+        }
+        List<String> toRemove;
+        synchronized (this) {
+            subscriptionsClosed = true;
+            toRemove = new ArrayList<>(channels);
+            channels.clear();
+        }
+        for (String channel : toRemove) {
+            hub.unsubscribe(channel, buffer);
+        }
+        return true;
+    }
+
+    boolean isReleased() {
+        return released.get();
+    }
+}

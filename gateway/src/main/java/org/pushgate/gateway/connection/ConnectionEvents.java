@@ -1,0 +1,19 @@
+package org.pushgate.gateway.connection;
+
+/** What connections report to the outside (metrics). Implementations are cheap and non-blocking. */
+public interface ConnectionEvents {
+
+    void disconnected(CloseReason reason);
+
+    void delivered();
+
+    ConnectionEvents NONE = new ConnectionEvents() {
+        @Override
+        public void disconnected(CloseReason reason) {
+        }
+
+        @Override
+        public void delivered() {
+        }
+    };
+}

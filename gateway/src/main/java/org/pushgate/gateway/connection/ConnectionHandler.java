@@ -1,0 +1,223 @@
+package org.pushgate.gateway.connection;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.pushgate.gateway.hub.Hub;
+import org.pushgate.gateway.hub.HubEvents;
+import org.pushgate.gateway.protocol.ClientCommand;
+import org.pushgate.gateway.protocol.CommandDecoder;
+import org.pushgate.gateway.protocol.ErrorCode;
+import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.protocol.ServerFrames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The connection pipeline. For each socket, one {@link Mono#usingWhen} acquires a {@link Connection}
+ * (registry entry, subscriber buffer) and runs three parts together:
+ * <ol>
+ *   <li>inbound: client commands, and the peer's close or death, which becomes a close reason;</li>
+ *   <li>outbound: one Flux merging the hub's frames, heartbeats and liveness pings, cut by the close signal;</li>
+ *   <li>closing: when a close reason wins, the socket is closed with that reason's code.</li>
+ * </ol>
+ * Whatever ends the socket, the {@code usingWhen} termination releases everything the connection
+ * acquired, in one place ({@link #release}). Timers exist only as subscriptions inside the outbound Flux,
+ * so the cancellation that ends the Flux disposes them too.
+ */
+public final class ConnectionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final Hub hub;
+    private final ConnectionRegistry registry;
+    private final ConnectionSettings settings;
+    private final CommandDecoder decoder;
+    private final Scheduler timers;
+    private final HubEvents hubEvents;
+    private final ConnectionEvents events;
+
+    public ConnectionHandler(Hub hub, ConnectionRegistry registry, ConnectionSettings settings, CommandDecoder decoder,
+                             Scheduler timers, HubEvents hubEvents, ConnectionEvents events) {
+        this.hub = hub;
+        this.registry = registry;
+        this.settings = settings;
+        this.decoder = decoder;
+        this.timers = timers;
+        this.hubEvents = hubEvents;
+        this.events = events;
+    }
+
+    /**
+     * Serves one socket until it ends.
+     *
+     * @param onRelease runs exactly once when the connection is released (returns its admission permit)
+     */
+    public Mono<Void> handle(ConnectionSocket socket, Runnable onRelease) {
+        return Mono.usingWhen(
+                Mono.fromSupplier(() -> open(socket)),
+                connection -> run(connection, socket),
+                connection -> release(connection, CloseReason.CLIENT_CLOSE, onRelease),
+                (connection, error) -> {
+                    log.warn("connection {} pipeline failed", connection.id(), error);
+                    return release(connection, CloseReason.SERVER_ERROR, onRelease);
+                },
+                connection -> release(connection, CloseReason.RESET, onRelease));
+    }
+
+    private Connection open(ConnectionSocket socket) {
+        Connection connection = new Connection(registry.nextId(), socket.remoteAddress(), now(), hub, settings, hubEvents);
+        registry.add(connection);
+        return connection;
+    }
+
+    /**
+     * The single release path, run by the pipeline's termination whichever way it ends. The order matters:
+     * the close reason is fixed first (so the reason counted is the one that won), then the hub forgets the
+     * buffer (no publisher offers to a dead buffer after this), then the registry entry and the admission
+     * permit go, so the connection count never shows a slot free while the hub still holds its subscriber.
+     */
+    private Mono<Void> release(Connection connection, CloseReason fallback, Runnable onRelease) {
+        return Mono.fromRunnable(() -> {
+            connection.close(fallback);
+            if (connection.release()) {
+                registry.remove(connection);
+                onRelease.run();
+                events.disconnected(connection.closeReason());
+            }
+        });
+    }
+
+    Mono<Void> run(Connection connection, ConnectionSocket socket) {
+        subscribeInitial(connection, socket);
+
+        Mono<Void> inbound = socket.receive()
+                .doOnNext(frame -> onInbound(connection, frame))
+                .then(socket.peerCloseCode()
+                        .map(code -> code == CloseReason.RESET.code() ? CloseReason.RESET : CloseReason.CLIENT_CLOSE)
+                        .defaultIfEmpty(CloseReason.RESET))
+                .onErrorResume(error -> Mono.just(classify(error)))
+                .doOnNext(connection::close)
+                .then();
+
+        Flux<OutboundFrame> outbound = Flux.merge(
+                        connection.buffer().frames(),
+                        heartbeats(),
+                        livenessProbes(connection))
+                .takeUntilOther(connection.closed())
+                .doOnNext(frame -> {
+                    if (frame.kind() == OutboundFrame.Kind.MESSAGE) {
+                        events.delivered();
+                    }
+                });
+
+        Mono<Void> sending = socket.send(outbound)
+                .onErrorResume(error -> {
+                    connection.close(CloseReason.RESET);
+                    return Mono.empty();
+                });
+
+        Mono<Void> closing = connection.closed()
+                .flatMap(reason -> socket.close(reason.code(), reason.text())
+                        .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
+
+        return Mono.when(inbound, sending, closing);
+    }
+
+    /** Heartbeat frames; dropped, never errored, while the socket cannot take them. */
+    Flux<OutboundFrame> heartbeats() {
+        Duration every = settings.heartbeatInterval();
+        return counted(Flux.interval(every, every, timers)
+                .onBackpressureDrop()
+                .map(tick -> ServerFrames.HEARTBEAT));
+    }
+
+    /**
+     * A ping every liveness interval; if no frame at all (pong or other) has arrived when the timeout after
+     * that ping runs out, the connection is closed as {@link CloseReason#LIVENESS_TIMEOUT}.
+     */
+    Flux<OutboundFrame> livenessProbes(Connection connection) {
+        Duration every = settings.livenessInterval();
+        Duration timeout = settings.livenessTimeout();
+        return counted(Flux.interval(every, every, timers)
+                .onBackpressureDrop()
+                .concatMap(tick -> {
+                    long sentAt = now();
+                    return Mono.just(ServerFrames.PING).concatWith(Mono.delay(timeout, timers)
+                            .doOnNext(elapsed -> {
+                                if (connection.lastInboundNanos() < sentAt) {
+                                    connection.close(CloseReason.LIVENESS_TIMEOUT);
+                                }
+                            })
+                            .then(Mono.empty()));
+                }, 0));
+    }
+
+    private Flux<OutboundFrame> counted(Flux<OutboundFrame> timer) {
+        AtomicInteger active = registry.timerCounter();
+        return timer.doOnSubscribe(s -> active.incrementAndGet())
+                .doFinally(signal -> active.decrementAndGet());
+    }
+
+    private void subscribeInitial(Connection connection, ConnectionSocket socket) {
+        for (String channel : socket.initialChannels()) {
+            handle(connection, decoder.subscribeCommand(channel));
+            if (connection.closeReason() != null) {
+                return;
+            }
+        }
+    }
+
+    private void onInbound(Connection connection, ConnectionSocket.InboundFrame frame) {
+        connection.touch(now());
+        switch (frame.type()) {
+            case TEXT -> handle(connection, decoder.decode(frame.text()));
+            case BINARY -> reply(connection, ServerFrames.error(ErrorCode.UNSUPPORTED_FRAME,
+                    "binary frames are not supported; send JSON text frames", null));
+            case PING, PONG -> {
+                // Liveness only: touch() above is all a ping or pong means to us.
+            }
+        }
+    }
+
+    private void handle(Connection connection, ClientCommand command) {
+        if (command instanceof ClientCommand.Subscribe s) {
+            switch (connection.subscribe(s.channel())) {
+                case SUBSCRIBED -> reply(connection, ServerFrames.subscribed(s.channel(), s.id()));
+                case ALREADY_SUBSCRIBED -> reply(connection, ServerFrames.error(ErrorCode.ALREADY_SUBSCRIBED,
+                        "already subscribed to " + s.channel(), s.id()));
+                case LIMIT_REACHED -> connection.close(CloseReason.TOO_MANY_SUBSCRIPTIONS);
+                case CLOSED -> {
+                    // The connection is closing; the subscribe is moot.
+                }
+            }
+        } else if (command instanceof ClientCommand.Unsubscribe u) {
+            if (connection.unsubscribe(u.channel())) {
+                reply(connection, ServerFrames.unsubscribed(u.channel(), u.id()));
+            } else {
+                reply(connection, ServerFrames.error(ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.channel(), u.id()));
+            }
+        } else if (command instanceof ClientCommand.Invalid invalid) {
+            reply(connection, ServerFrames.error(invalid.code(), invalid.message(), invalid.id()));
+        }
+    }
+
+    /** Replies share the connection's bounded buffer, so they stay in order with the messages around them. */
+    private void reply(Connection connection, OutboundFrame frame) {
+        // The offer result needs no handling: a refused reply means the connection is being cut or closed.
+        connection.buffer().offer(frame);
+    }
+
+    private static CloseReason classify(Throwable error) {
+        return error instanceof ConnectionSocket.ViolationException violation ? violation.reason() : CloseReason.RESET;
+    }
+
+    private long now() {
+        return timers.now(TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,63 @@
+package org.pushgate.gateway.connection;
+
+import java.util.List;
+
+import org.pushgate.gateway.protocol.OutboundFrame;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * What the connection pipeline needs from a socket, whatever carries it (WebSocket now, SSE later). The
+ * transport adapts its session to this; tests drive the pipeline through it without a network.
+ */
+public interface ConnectionSocket {
+
+    String remoteAddress();
+
+    /** Channels the client asked for at connect time (e.g. {@code ?channel=a&channel=b}). */
+    List<String> initialChannels();
+
+    /**
+     * Inbound frames; completes when the peer closes or the socket dies. Errors with a
+     * {@link ViolationException} when the peer broke a rule the transport enforces (frame size, framing);
+     * any other error is taken as the socket dying.
+     */
+    Flux<InboundFrame> receive();
+
+    /** Writes the frames; completes when they complete (after being flushed). */
+    Mono<Void> send(Flux<OutboundFrame> frames);
+
+    /** Sends a close frame with this code and reason and closes the socket. Idempotent. */
+    Mono<Void> close(int code, String reason);
+
+    /** The close code the peer sent; 1006 when the socket died without one. */
+    Mono<Integer> peerCloseCode();
+
+    /** One inbound frame, already copied out of the transport's buffers. */
+    record InboundFrame(Type type, String text) {
+        public enum Type { TEXT, BINARY, PING, PONG }
+
+        public static InboundFrame text(String text) {
+            return new InboundFrame(Type.TEXT, text);
+        }
+
+        public static InboundFrame of(Type type) {
+            return new InboundFrame(type, null);
+        }
+    }
+
+    /** The peer violated a transport rule; the connection ends with this reason. */
+    final class ViolationException extends RuntimeException {
+        private final CloseReason reason;
+
+        public ViolationException(CloseReason reason, Throwable cause) {
+            super(reason.text(), cause, false, false);
+            this.reason = reason;
+        }
+
+        public CloseReason reason() {
+            return reason;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package org.pushgate.gateway.hub;
+
+/** What the hub reports to the outside (metrics). Called on publishing threads: implementations are cheap and non-blocking. */
+public interface HubEvents {
+
+    enum DropReason { SLOW_CONSUMER, DROP_OLDEST, CONTENDED }
+
+    void published(String channel, int subscribersReached);
+
+    void dropped(DropReason reason);
+
+    void bufferDepth(int depth);
+
+    HubEvents NONE = new HubEvents() {
+        @Override
+        public void published(String channel, int subscribersReached) {
+        }
+
+        @Override
+        public void dropped(DropReason reason) {
+        }
+
+        @Override
+        public void bufferDepth(int depth) {
+        }
+    };
+}

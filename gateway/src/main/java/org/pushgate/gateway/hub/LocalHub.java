@@ -1,0 +1,81 @@
+package org.pushgate.gateway.hub;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * The in-memory hub of one node. Channels are created by their first subscriber and removed, atomically
+ * with it, by their last unsubscribe ({@link ConcurrentHashMap#compute} makes the two one step, so a
+ * concurrent subscribe can never land in a channel that is being removed).
+ */
+public final class LocalHub implements Hub {
+
+    private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
+    private final AtomicLong subscriptions = new AtomicLong();
+    private final HubEvents events;
+
+    public LocalHub(HubEvents events) {
+        this.events = events;
+    }
+
+    @Override
+    public Mono<Integer> publish(String channel, byte[] data) {
+        return Mono.create(sink -> {
+            Channel target = channels.get(channel);
+            if (target == null) {
+                events.published(channel, 0);
+                sink.success(0);
+            } else {
+                target.publish(data, sink);
+            }
+        });
+    }
+
+    @Override
+    public boolean subscribe(String channel, SubscriberBuffer subscriber) {
+        boolean[] added = new boolean[1];
+        channels.compute(channel, (name, existing) -> {
+            Channel target = existing != null ? existing : new Channel(name, events);
+            added[0] = target.add(subscriber);
+            return target;
+        });
+        if (added[0]) {
+            subscriptions.incrementAndGet();
+        }
+        return added[0];
+    }
+
+    @Override
+    public boolean unsubscribe(String channel, SubscriberBuffer subscriber) {
+        boolean[] removed = new boolean[1];
+        channels.computeIfPresent(channel, (name, existing) -> {
+            removed[0] = existing.remove(subscriber);
+            return existing.size() == 0 ? null : existing;
+        });
+        if (removed[0]) {
+            subscriptions.decrementAndGet();
+        }
+        return removed[0];
+    }
+
+    @Override
+    public int channelCount() {
+        return channels.size();
+    }
+
+    @Override
+    public long subscriptionCount() {
+        return subscriptions.get();
+    }
+
+    @Override
+    public Map<String, Integer> channels() {
+        Map<String, Integer> snapshot = new TreeMap<>();
+        channels.forEach((name, channel) -> snapshot.put(name, channel.size()));
+        return snapshot;
+    }
+}

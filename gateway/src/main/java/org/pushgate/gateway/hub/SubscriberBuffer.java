@@ -1,0 +1,111 @@
+package org.pushgate.gateway.hub;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.pushgate.gateway.protocol.OutboundFrame;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One subscriber's bounded outbound buffer: a serialized unicast sink over a {@link BoundedFrameQueue}.
+ * Every connection owns exactly one; the hub only holds references to it while the connection is
+ * subscribed. Frames leave through {@link #frames()}, which the connection's pipeline consumes; when that
+ * pipeline cancels, the sink refuses further frames ({@code FAIL_CANCELLED}) and the queue is cleared.
+ *
+ * <p>Several channels may publish into one buffer at the same time. The serialized sink rejects a
+ * concurrent emit with {@code FAIL_NON_SERIALIZED}; that window is one queue offer plus the sink's drain,
+ * so the losing publisher spins briefly and retries rather than losing the frame.
+ */
+public final class SubscriberBuffer {
+
+    /** The outcome of one offer, as the hub counts it. */
+    public enum Offer { TAKEN, REFUSED, CLOSED }
+
+    private static final long MAX_CONTENTION_NANOS = 200_000_000L;
+
+    private final BoundedFrameQueue queue;
+    private final Sinks.Many<OutboundFrame> sink;
+    private final OverflowPolicy policy;
+    private final Runnable onSlowConsumer;
+    private final HubEvents events;
+    private final AtomicBoolean cut = new AtomicBoolean();
+
+    /**
+     * @param onSlowConsumer run once, on the publishing thread, when the {@link OverflowPolicy#DISCONNECT}
+     *                       policy cuts this subscriber; it must only signal (not do) the close
+     */
+    public SubscriberBuffer(int capacity, OverflowPolicy policy, Runnable onSlowConsumer, HubEvents events) {
+        this.queue = new BoundedFrameQueue(capacity, policy);
+        this.sink = Sinks.many().unicast().onBackpressureBuffer(queue);
+        this.policy = policy;
+        this.onSlowConsumer = onSlowConsumer;
+        this.events = events;
+    }
+
+    public Flux<OutboundFrame> frames() {
+        return sink.asFlux();
+    }
+
+    public int depth() {
+        return queue.size();
+    }
+
+    public boolean wasCut() {
+        return cut.get();
+    }
+
+    public Offer offer(OutboundFrame frame) {
+        if (cut.get()) {
+            return Offer.CLOSED;
+        }
+        long deadline = 0;
+        while (true) {
+            Sinks.EmitResult result = sink.tryEmitNext(frame);
+            switch (result) {
+                case OK -> {
+                    int evicted = queue.takeEvicted();
+                    for (int i = 0; i < evicted; i++) {
+                        events.dropped(HubEvents.DropReason.DROP_OLDEST);
+                    }
+                    events.bufferDepth(queue.size());
+                    return Offer.TAKEN;
+                }
+                case FAIL_NON_SERIALIZED -> {
+                    // Another publisher is inside this sink right now; its critical section is short.
+                    long now = System.nanoTime();
+                    if (deadline == 0) {
+                        deadline = now + MAX_CONTENTION_NANOS;
+                    } else if (now - deadline > 0) {
+                        events.dropped(HubEvents.DropReason.CONTENDED);
+                        return Offer.REFUSED;
+                    }
+                    Thread.onSpinWait();
+                }
+                case FAIL_OVERFLOW, FAIL_ZERO_SUBSCRIBER -> {
+                    if (!queue.full()) {
+                        return Offer.CLOSED; // zero subscriber and not full cannot happen for unicast; be safe
+                    }
+                    return overflow();
+                }
+                default -> {
+                    // FAIL_CANCELLED / FAIL_TERMINATED: the connection is going away; its release removes it.
+                    return Offer.CLOSED;
+                }
+            }
+        }
+    }
+
+    private Offer overflow() {
+        // Only DISCONNECT reaches here: DROP_OLDEST always makes room.
+        if (cut.compareAndSet(false, true)) {
+            events.dropped(HubEvents.DropReason.SLOW_CONSUMER);
+            onSlowConsumer.run();
+        }
+        return Offer.REFUSED;
+    }
+
+    public OverflowPolicy policy() {
+        return policy;
+    }
+}

@@ -1,0 +1,32 @@
+package org.pushgate.gateway.metrics;
+
+/** Every meter the gateway registers, with its Prometheus name. */
+public enum GatewayMeter {
+    CONNECTIONS_ACTIVE("gateway.connections.active", "gateway_connections_active"),
+    SUBSCRIPTIONS_ACTIVE("gateway.subscriptions.active", "gateway_subscriptions_active"),
+    CHANNELS_ACTIVE("gateway.channels.active", "gateway_channels_active"),
+    TIMERS_ACTIVE("gateway.connection.timers.active", "gateway_connection_timers_active"),
+    CONNECTION_LIMIT("gateway.connections.limit", "gateway_connections_limit"),
+    MESSAGES_PUBLISHED("gateway.messages.published", "gateway_messages_published_total"),
+    MESSAGES_DELIVERED("gateway.messages.delivered", "gateway_messages_delivered_total"),
+    MESSAGES_DROPPED("gateway.messages.dropped", "gateway_messages_dropped_total"),
+    DISCONNECTS("gateway.disconnects", "gateway_disconnects_total"),
+    CONNECTIONS_REJECTED("gateway.connections.rejected", "gateway_connections_rejected_total"),
+    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages");
+
+    private final String meterName;
+    private final String prometheusName;
+
+    GatewayMeter(String meterName, String prometheusName) {
+        this.meterName = meterName;
+        this.prometheusName = prometheusName;
+    }
+
+    public String meterName() {
+        return meterName;
+    }
+
+    public String prometheusName() {
+        return prometheusName;
+    }
+}

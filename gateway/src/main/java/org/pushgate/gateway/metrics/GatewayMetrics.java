@@ -1,0 +1,90 @@
+package org.pushgate.gateway.metrics;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.connection.CloseReason;
+import org.pushgate.gateway.connection.ConnectionEvents;
+import org.pushgate.gateway.hub.HubEvents;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The gateway's meters, all registered up front (no lookups on the hot path). The names, as Prometheus
+ * shows them, are documented in the README; {@link GatewayMeter} lists them.
+ */
+public final class GatewayMetrics implements HubEvents, ConnectionEvents {
+
+    private final MeterRegistry registry;
+    private final Counter published;
+    private final Counter delivered;
+    private final Map<HubEvents.DropReason, Counter> dropped = new EnumMap<>(HubEvents.DropReason.class);
+    private final Map<CloseReason, Counter> disconnects = new EnumMap<>(CloseReason.class);
+    private final Map<Admission.Rejection, Counter> rejected = new EnumMap<>(Admission.Rejection.class);
+    private final DistributionSummary bufferDepth;
+
+    public GatewayMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.published = Counter.builder(GatewayMeter.MESSAGES_PUBLISHED.meterName())
+                .description("Messages published to a channel (once per channel per publish)").register(registry);
+        this.delivered = Counter.builder(GatewayMeter.MESSAGES_DELIVERED.meterName())
+                .description("Message frames handed to a client socket").register(registry);
+        for (HubEvents.DropReason reason : HubEvents.DropReason.values()) {
+            dropped.put(reason, Counter.builder(GatewayMeter.MESSAGES_DROPPED.meterName())
+                    .description("Messages a subscriber did not get, by reason")
+                    .tag("reason", reason.name().toLowerCase()).register(registry));
+        }
+        for (CloseReason reason : CloseReason.values()) {
+            disconnects.put(reason, Counter.builder(GatewayMeter.DISCONNECTS.meterName())
+                    .description("Connections ended, by reason").tag("reason", reason.tag()).register(registry));
+        }
+        for (Admission.Rejection reason : Admission.Rejection.values()) {
+            rejected.put(reason, Counter.builder(GatewayMeter.CONNECTIONS_REJECTED.meterName())
+                    .description("WebSocket upgrades refused with 503, by reason").tag("reason", reason.tag()).register(registry));
+        }
+        this.bufferDepth = DistributionSummary.builder(GatewayMeter.OUTBOUND_BUFFER_DEPTH.meterName())
+                .description("Depth of a subscriber's outbound buffer right after a frame was queued")
+                .baseUnit("messages")
+                .serviceLevelObjectives(1, 4, 16, 64, 256, 1024, 4096)
+                .register(registry);
+    }
+
+    /** Registers a gauge whose value is read from the gateway's own state at scrape time. */
+    public void gauge(GatewayMeter meter, String description, Supplier<Number> value) {
+        Gauge.builder(meter.meterName(), value).description(description).register(registry);
+    }
+
+    @Override
+    public void published(String channel, int subscribersReached) {
+        published.increment();
+    }
+
+    @Override
+    public void dropped(HubEvents.DropReason reason) {
+        dropped.get(reason).increment();
+    }
+
+    @Override
+    public void bufferDepth(int depth) {
+        bufferDepth.record(depth);
+    }
+
+    @Override
+    public void disconnected(CloseReason reason) {
+        disconnects.get(reason).increment();
+    }
+
+    @Override
+    public void delivered() {
+        delivered.increment();
+    }
+
+    public void rejected(Admission.Rejection reason) {
+        rejected.get(reason).increment();
+    }
+}

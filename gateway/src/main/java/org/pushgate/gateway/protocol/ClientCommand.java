@@ -1,0 +1,16 @@
+package org.pushgate.gateway.protocol;
+
+import tools.jackson.databind.JsonNode;
+
+/** A decoded client frame. {@code id} is echoed back verbatim in replies (null when the client sent none). */
+public sealed interface ClientCommand {
+
+    JsonNode id();
+
+    record Subscribe(String channel, JsonNode id) implements ClientCommand { }
+
+    record Unsubscribe(String channel, JsonNode id) implements ClientCommand { }
+
+    /** A frame that could not be accepted; the connection stays open and the client gets an error frame. */
+    record Invalid(ErrorCode code, String message, JsonNode id) implements ClientCommand { }
+}

@@ -1,0 +1,23 @@
+package org.pushgate.gateway.protocol;
+
+/** Machine-readable error codes sent in {@code {"op":"error","code":...}} frames; see docs/protocol.md. */
+public enum ErrorCode {
+    BAD_JSON("bad_json"),
+    BAD_FRAME("bad_frame"),
+    UNKNOWN_OP("unknown_op"),
+    INVALID_CHANNEL("invalid_channel"),
+    ALREADY_SUBSCRIBED("already_subscribed"),
+    NOT_SUBSCRIBED("not_subscribed"),
+    UNSUPPORTED_FRAME("unsupported_frame"),
+    TOO_MANY_SUBSCRIPTIONS("too_many_subscriptions");
+
+    private final String wire;
+
+    ErrorCode(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+}

@@ -1,0 +1,73 @@
+package org.pushgate.gateway.protocol;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Encodes server frames. Message frames are assembled from pre-encoded bytes, once per publish. */
+public final class ServerFrames {
+
+    public static final OutboundFrame HEARTBEAT =
+            new OutboundFrame(OutboundFrame.Kind.HEARTBEAT, "{\"op\":\"heartbeat\"}".getBytes(StandardCharsets.UTF_8));
+    public static final OutboundFrame PING = new OutboundFrame(OutboundFrame.Kind.PING, new byte[0]);
+
+    private static final byte[] MESSAGE_PREFIX = "{\"op\":\"message\",\"channel\":\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OFFSET_FIELD = "\",\"offset\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DATA_FIELD = ",\"data\":".getBytes(StandardCharsets.UTF_8);
+
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+    private ServerFrames() {
+    }
+
+    /**
+     * @param channel a validated channel name (its alphabet needs no JSON escaping)
+     * @param data compact, valid JSON, already encoded
+     */
+    public static OutboundFrame message(String channel, long offset, byte[] data) {
+        byte[] name = channel.getBytes(StandardCharsets.US_ASCII);
+        byte[] off = Long.toString(offset).getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                MESSAGE_PREFIX.length + name.length + OFFSET_FIELD.length + off.length + DATA_FIELD.length + data.length + 1);
+        out.writeBytes(MESSAGE_PREFIX);
+        out.writeBytes(name);
+        out.writeBytes(OFFSET_FIELD);
+        out.writeBytes(off);
+        out.writeBytes(DATA_FIELD);
+        out.writeBytes(data);
+        out.write('}');
+        return new OutboundFrame(OutboundFrame.Kind.MESSAGE, out.toByteArray());
+    }
+
+    public static OutboundFrame subscribed(String channel, JsonNode id) {
+        return channelReply("subscribed", channel, id);
+    }
+
+    public static OutboundFrame unsubscribed(String channel, JsonNode id) {
+        return channelReply("unsubscribed", channel, id);
+    }
+
+    public static OutboundFrame error(ErrorCode code, String message, JsonNode id) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("op", "error");
+        if (id != null) {
+            node.set("id", id);
+        }
+        node.put("code", code.wire());
+        node.put("message", message);
+        return OutboundFrame.reply(MAPPER.writeValueAsString(node));
+    }
+
+    private static OutboundFrame channelReply(String op, String channel, JsonNode id) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("op", op);
+        node.put("channel", channel);
+        if (id != null) {
+            node.set("id", id);
+        }
+        return OutboundFrame.reply(MAPPER.writeValueAsString(node));
+    }
+}
