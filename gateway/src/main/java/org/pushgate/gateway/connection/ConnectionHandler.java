@@ -105,7 +105,8 @@ public final class ConnectionHandler {
                 .doOnNext(connection::close)
                 .then();
 
-        Flux<OutboundFrame> outbound = Flux.merge(
+        // Prefetch 1: the subscriber buffer is the connection's queue; merge must not hold a second one.
+        Flux<OutboundFrame> outbound = Flux.merge(1,
                         connection.buffer().frames(),
                         heartbeats(),
                         livenessProbes(connection))

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the gateway if needed and runs it with the embedded in-memory hub. Needs only a JDK 17.
+# Arguments are passed to the gateway, e.g. ./gateway.sh --server.port=9090 --gateway.api.key=secret
+set -euo pipefail
+cd "$(dirname "$0")"
+jar=$(ls gateway/target/gateway-*-exec.jar 2>/dev/null | head -n 1 || true)
+if [ -z "$jar" ] || [ -n "$(find gateway/src gateway/pom.xml pom.xml -newer "$jar" -print -quit)" ]; then
+  ./mvnw -q -B -pl gateway -am -DskipTests package
+  jar=$(ls gateway/target/gateway-*-exec.jar | head -n 1)
+fi
+exec java ${JAVA_OPTS:-} -jar "$jar" "$@"

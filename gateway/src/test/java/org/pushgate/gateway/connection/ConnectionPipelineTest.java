@@ -1,0 +1,299 @@
+package org.pushgate.gateway.connection;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.pushgate.gateway.hub.HubEvents;
+import org.pushgate.gateway.hub.LocalHub;
+import org.pushgate.gateway.hub.OverflowPolicy;
+import org.pushgate.gateway.hub.RecordingEvents;
+import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.protocol.CommandDecoder;
+import org.pushgate.gateway.protocol.OutboundFrame.Kind;
+
+import reactor.core.Disposable;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The connection pipeline, element by element, on virtual time: heartbeat, liveness, hub messages, and
+ * that every way a connection ends releases everything it acquired.
+ */
+class ConnectionPipelineTest {
+
+    static final Duration HEARTBEAT = Duration.ofSeconds(25);
+    static final Duration LIVENESS = Duration.ofSeconds(25);
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final Duration NEVER = Duration.ofDays(365);
+    static final Duration VERIFY = Duration.ofSeconds(5);
+
+    RecordingEvents events;
+    LocalHub hub;
+    ConnectionRegistry registry;
+    VirtualTimeScheduler clock;
+    AtomicInteger releases;
+
+    @BeforeEach
+    void setUp() {
+        events = new RecordingEvents();
+        hub = new LocalHub(events);
+        registry = new ConnectionRegistry();
+        clock = VirtualTimeScheduler.create();
+        releases = new AtomicInteger();
+    }
+
+    ConnectionHandler handler(Duration heartbeat, Duration liveness, int buffer, OverflowPolicy policy) {
+        ConnectionSettings settings = new ConnectionSettings(heartbeat, liveness, TIMEOUT, buffer, policy, 3);
+        return new ConnectionHandler(hub, registry, settings, new CommandDecoder(new ChannelNames(64), 4096),
+                clock, events, events);
+    }
+
+    reactor.core.publisher.Mono<Void> serve(ConnectionHandler handler, FakeSocket socket) {
+        return handler.handle(socket, releases::incrementAndGet);
+    }
+
+    int publish(String channel, String json) {
+        return hub.publish(channel, json.getBytes(UTF_8)).block(VERIFY);
+    }
+
+    void assertEverythingReleased(FakeSocket socket) {
+        assertThat(registry.size()).as("registry entries").isZero();
+        assertThat(registry.activeTimers()).as("per-connection timers").isZero();
+        assertThat(hub.subscriptionCount()).as("hub subscriptions").isZero();
+        assertThat(hub.channelCount()).as("hub channels").isZero();
+        assertThat(releases.get()).as("admission permits returned").isEqualTo(1);
+        assertThat(events.totalDisconnects()).as("disconnects counted").isEqualTo(1);
+        socket.inbound.assertNoSubscribers();
+    }
+
+    @Test
+    void heartbeatTicksAtItsIntervalAndStopsWhenTheConnectionCloses() {
+        FakeSocket socket = new FakeSocket();
+        StepVerifier.create(serve(handler(HEARTBEAT, NEVER, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> clock.advanceTimeBy(HEARTBEAT.minusMillis(1)))
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).isZero())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(HEARTBEAT.multipliedBy(3)))
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).isEqualTo(4))
+                .then(() -> assertThat(registry.activeTimers()).isEqualTo(2))
+                .then(() -> socket.peerCloses(1000))
+                .expectComplete()
+                .verify(VERIFY);
+
+        clock.advanceTimeBy(HEARTBEAT.multipliedBy(10));
+        assertThat(socket.count(Kind.HEARTBEAT)).as("no heartbeat after close").isEqualTo(4);
+        assertThat(socket.texts(Kind.HEARTBEAT)).containsOnly("{\"op\":\"heartbeat\"}");
+        assertThat(events.disconnects(CloseReason.CLIENT_CLOSE)).isEqualTo(1);
+        assertEverythingReleased(socket);
+    }
+
+    @Test
+    void heartbeatNeverErrorsOnASlowDownstream() {
+        ConnectionHandler handler = handler(HEARTBEAT, NEVER, 16, OverflowPolicy.DISCONNECT);
+        StepVerifier.create(handler.heartbeats(), 0)
+                .expectSubscription()
+                .then(() -> clock.advanceTimeBy(HEARTBEAT.multipliedBy(100)))
+                .expectNoEvent(Duration.ZERO)
+                .thenRequest(1)
+                .then(() -> clock.advanceTimeBy(HEARTBEAT))
+                .expectNextCount(1)
+                .thenCancel()
+                .verify(VERIFY);
+        assertThat(registry.activeTimers()).isZero();
+    }
+
+    @Test
+    void livenessProbePingsAndClosesASilentPeerWithItsOwnCode() {
+        FakeSocket socket = new FakeSocket("news");
+        StepVerifier.create(serve(handler(NEVER, LIVENESS, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> clock.advanceTimeBy(LIVENESS))
+                .then(() -> assertThat(socket.count(Kind.PING)).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(TIMEOUT.minusMillis(1)))
+                .then(() -> assertThat(socket.closedWithCode).isNull())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(socket.closedWithCode).isEqualTo(4000);
+        assertThat(events.disconnects(CloseReason.LIVENESS_TIMEOUT)).isEqualTo(1);
+        assertEverythingReleased(socket);
+    }
+
+    @Test
+    void anyInboundFrameAfterAPingKeepsTheConnectionAlive() {
+        FakeSocket socket = new FakeSocket();
+        StepVerifier.create(serve(handler(NEVER, LIVENESS, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> clock.advanceTimeBy(LIVENESS))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> socket.inbound.next(ConnectionSocket.InboundFrame.of(ConnectionSocket.InboundFrame.Type.PONG)))
+                .then(() -> clock.advanceTimeBy(TIMEOUT))
+                .then(() -> assertThat(socket.closedWithCode).isNull())
+                .then(() -> clock.advanceTimeBy(LIVENESS.minus(TIMEOUT).minusSeconds(1)))
+                .then(() -> assertThat(socket.count(Kind.PING)).isEqualTo(2))
+                .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"a\"}"))
+                .then(() -> clock.advanceTimeBy(TIMEOUT))
+                .then(() -> assertThat(socket.closedWithCode).isNull())
+                .then(() -> socket.peerCloses(1000))
+                .expectComplete()
+                .verify(VERIFY);
+        assertEverythingReleased(socket);
+    }
+
+    @Test
+    void hubMessagesFlowWhileSubscribedAndStopAtClose() {
+        FakeSocket socket = new FakeSocket();
+        StepVerifier.create(serve(handler(NEVER, NEVER, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}"))
+                .then(() -> assertThat(publish("news", "{\"n\":1}")).isEqualTo(1))
+                .then(() -> assertThat(publish("news", "[2]")).isEqualTo(1))
+                .then(() -> socket.text("{\"op\":\"unsubscribe\",\"channel\":\"news\",\"id\":2}"))
+                .then(() -> assertThat(publish("news", "3")).isZero())
+                .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":3}"))
+                .then(() -> socket.dies())
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(publish("news", "4")).as("nobody holds the channel after close").isZero();
+        assertThat(socket.texts(Kind.MESSAGE)).containsExactly(
+                "{\"op\":\"message\",\"channel\":\"news\",\"offset\":1,\"data\":{\"n\":1}}",
+                "{\"op\":\"message\",\"channel\":\"news\",\"offset\":2,\"data\":[2]}");
+        assertThat(socket.texts(Kind.REPLY)).containsExactly(
+                "{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":1}",
+                "{\"op\":\"unsubscribed\",\"channel\":\"news\",\"id\":2}",
+                "{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":3}");
+        assertThat(events.delivered.get()).isEqualTo(2);
+        assertThat(events.disconnects(CloseReason.RESET)).isEqualTo(1);
+        assertEverythingReleased(socket);
+    }
+
+    @Test
+    void recoverableMistakesAreAnsweredAndTheConnectionStaysOpen() {
+        FakeSocket socket = new FakeSocket("ok", "bad name");
+        StepVerifier.create(serve(handler(NEVER, NEVER, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> socket.text("not json"))
+                .then(() -> socket.text("{\"op\":\"dance\",\"id\":\"x\"}"))
+                .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"ok\",\"id\":5}"))
+                .then(() -> socket.text("{\"op\":\"unsubscribe\",\"channel\":\"never\",\"id\":6}"))
+                .then(() -> socket.inbound.next(ConnectionSocket.InboundFrame.of(ConnectionSocket.InboundFrame.Type.BINARY)))
+                .then(() -> assertThat(socket.closedWithCode).isNull())
+                .then(() -> socket.peerCloses(1000))
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(socket.texts(Kind.REPLY)).satisfiesExactly(
+                ok -> assertThat(ok).isEqualTo("{\"op\":\"subscribed\",\"channel\":\"ok\"}"),
+                bad -> assertThat(bad).contains("\"code\":\"invalid_channel\""),
+                json -> assertThat(json).contains("\"code\":\"bad_json\""),
+                op -> assertThat(op).contains("\"id\":\"x\"").contains("\"code\":\"unknown_op\""),
+                dup -> assertThat(dup).contains("\"id\":5").contains("\"code\":\"already_subscribed\""),
+                not -> assertThat(not).contains("\"id\":6").contains("\"code\":\"not_subscribed\""),
+                bin -> assertThat(bin).contains("\"code\":\"unsupported_frame\""));
+        assertEverythingReleased(socket);
+    }
+
+    @Test
+    void tooManySubscriptionsClosesWith1008AndReleasesThemAll() {
+        FakeSocket socket = new FakeSocket("a", "b", "c");
+        StepVerifier.create(serve(handler(NEVER, NEVER, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> assertThat(hub.subscriptionCount()).isEqualTo(3))
+                .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"d\"}"))
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(socket.closedWithCode).isEqualTo(1008);
+        assertEverythingReleased(socket);
+    }
+
+    @Test
+    void slowConsumerIsCutWithItsCodeWhileTheHubStaysBounded() {
+        FakeSocket socket = new FakeSocket("news");
+        socket.stalled = true;
+        StepVerifier.create(serve(handler(NEVER, NEVER, 4, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        publish("news", Integer.toString(i));
+                    }
+                })
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(socket.closedWithCode).isEqualTo(4001);
+        assertThat(events.drops(HubEvents.DropReason.SLOW_CONSUMER)).isEqualTo(1);
+        assertThat(events.disconnects(CloseReason.SLOW_CONSUMER)).isEqualTo(1);
+        assertThat(socket.sendCancellations.get()).as("outbound ended by the close signal, not left dangling").isZero();
+        assertEverythingReleased(socket);
+    }
+
+    /** Every way a connection can end, each of which must release the same resources. */
+    enum Ending {
+        CLIENT_CLOSE_FRAME(CloseReason.CLIENT_CLOSE, (s, t) -> s.socket.peerCloses(1000)),
+        SOCKET_DIES(CloseReason.RESET, (s, t) -> s.socket.dies()),
+        INBOUND_ERROR(CloseReason.RESET, (s, t) -> s.socket.fail(new java.io.IOException("Connection reset by peer"))),
+        FRAME_TOO_LARGE(CloseReason.FRAME_TOO_LARGE, (s, t) -> s.socket.fail(
+                new ConnectionSocket.ViolationException(CloseReason.FRAME_TOO_LARGE, null))),
+        LIVENESS_TIMEOUT(CloseReason.LIVENESS_TIMEOUT, (s, t) -> t.clock.advanceTimeBy(LIVENESS.plus(TIMEOUT))),
+        SLOW_CONSUMER(CloseReason.SLOW_CONSUMER, (s, t) -> {
+            for (int i = 0; i < 40; i++) {
+                t.publish("news", "0");
+            }
+        }),
+        SHUTDOWN(CloseReason.SHUTDOWN, (s, t) -> t.registry.closeAll(CloseReason.SHUTDOWN)),
+        SERVER_CLOSE(CloseReason.SERVER_CLOSE, (s, t) -> t.registry.closeAll(CloseReason.SERVER_CLOSE)),
+        CANCEL(CloseReason.RESET, (s, t) -> s.subscription.dispose());
+
+        final CloseReason reason;
+        final BiConsumer<Served, ConnectionPipelineTest> trigger;
+
+        Ending(CloseReason reason, BiConsumer<Served, ConnectionPipelineTest> trigger) {
+            this.reason = reason;
+            this.trigger = trigger;
+        }
+    }
+
+    record Served(FakeSocket socket, Disposable subscription) { }
+
+    @ParameterizedTest
+    @EnumSource(Ending.class)
+    void everyWayAConnectionEndsReleasesEverythingItAcquired(Ending ending) {
+        FakeSocket socket = new FakeSocket("news", "sports");
+        socket.stalled = ending == Ending.SLOW_CONSUMER;
+        AtomicInteger terminations = new AtomicInteger();
+        Disposable subscription = serve(handler(HEARTBEAT, LIVENESS, 8, OverflowPolicy.DISCONNECT), socket)
+                .doFinally(signal -> terminations.incrementAndGet())
+                .subscribe();
+
+        assertThat(registry.size()).isEqualTo(1);
+        assertThat(hub.subscriptionCount()).isEqualTo(2);
+        assertThat(registry.activeTimers()).isEqualTo(2);
+
+        ending.trigger.accept(new Served(socket, subscription), this);
+
+        assertThat(terminations.get()).as("pipeline terminated").isEqualTo(1);
+        assertThat(events.disconnects(ending.reason)).as("counted as " + ending.reason).isEqualTo(1);
+        if (ending != Ending.CANCEL && ending != Ending.CLIENT_CLOSE_FRAME && ending != Ending.SOCKET_DIES
+                && ending != Ending.INBOUND_ERROR) {
+            assertThat(socket.closedWithCode).as("server close code").isEqualTo(ending.reason.code());
+        }
+        if (ending == Ending.CANCEL) {
+            socket.inbound.assertWasCancelled();
+        }
+        assertEverythingReleased(socket);
+        clock.advanceTimeBy(Duration.ofHours(1));
+        assertThat(socket.count(Kind.PING)).as("no ping after the end").isLessThanOrEqualTo(1);
+        assertThat(publish("news", "1")).isZero();
+    }
+}

@@ -1,0 +1,144 @@
+package org.pushgate.gateway.connection;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.pushgate.gateway.protocol.OutboundFrame;
+
+import org.reactivestreams.Subscription;
+
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.test.publisher.TestPublisher;
+
+/**
+ * A socket without a network: the test pushes inbound frames through a {@link TestPublisher} (which
+ * records whether the pipeline cancelled it) and reads what the pipeline sent and how it closed.
+ */
+final class FakeSocket implements ConnectionSocket {
+
+    final TestPublisher<InboundFrame> inbound = TestPublisher.create();
+    final List<OutboundFrame> sent = new CopyOnWriteArrayList<>();
+    final AtomicInteger sendSubscriptions = new AtomicInteger();
+    final AtomicInteger sendCancellations = new AtomicInteger();
+    private final Sinks.One<Integer> peerClose = Sinks.one();
+    private final java.util.concurrent.atomic.AtomicBoolean inboundEnded = new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<String> initialChannels;
+    volatile Integer closedWithCode;
+
+    FakeSocket(String... initialChannels) {
+        this.initialChannels = List.of(initialChannels);
+    }
+
+    @Override
+    public String remoteAddress() {
+        return "127.0.0.1";
+    }
+
+    @Override
+    public List<String> initialChannels() {
+        return initialChannels;
+    }
+
+    @Override
+    public Flux<InboundFrame> receive() {
+        return inbound.flux();
+    }
+
+    /** When true, the socket never asks for a frame: a peer whose TCP window is full. */
+    volatile boolean stalled;
+
+    @Override
+    public Mono<Void> send(Flux<OutboundFrame> frames) {
+        if (stalled) {
+            return Mono.create(sink -> frames.subscribe(new BaseSubscriber<OutboundFrame>() {
+                @Override
+                protected void hookOnSubscribe(Subscription subscription) {
+                    sendSubscriptions.incrementAndGet();
+                    sink.onCancel(this);
+                }
+
+                @Override
+                protected void hookOnNext(OutboundFrame frame) {
+                    sent.add(frame);
+                }
+
+                @Override
+                protected void hookOnComplete() {
+                    sink.success();
+                }
+
+                @Override
+                protected void hookOnError(Throwable error) {
+                    sink.error(error);
+                }
+
+                @Override
+                protected void hookOnCancel() {
+                    sendCancellations.incrementAndGet();
+                }
+            }));
+        }
+        return frames.doOnSubscribe(s -> sendSubscriptions.incrementAndGet())
+                .doOnCancel(sendCancellations::incrementAndGet)
+                .doOnNext(sent::add)
+                .then();
+    }
+
+    @Override
+    public Mono<Void> close(int code, String reason) {
+        return Mono.fromRunnable(() -> {
+            if (closedWithCode == null) {
+                closedWithCode = code;
+            }
+            // Like a real socket: once closed, the inbound side ends.
+            peerClose.tryEmitValue(code);
+            endInbound();
+        });
+    }
+
+    @Override
+    public Mono<Integer> peerCloseCode() {
+        return peerClose.asMono();
+    }
+
+    /** The peer sends a close frame with this code. */
+    void peerCloses(int code) {
+        peerClose.tryEmitValue(code);
+        endInbound();
+    }
+
+    /** The TCP connection dies without a close frame. */
+    void dies() {
+        peerClose.tryEmitValue(1006);
+        endInbound();
+    }
+
+    private void endInbound() {
+        if (inboundEnded.compareAndSet(false, true)) {
+            inbound.complete();
+        }
+    }
+
+    /** The transport reports an error on the inbound side. */
+    void fail(Throwable error) {
+        if (inboundEnded.compareAndSet(false, true)) {
+            inbound.error(error);
+        }
+    }
+
+    void text(String json) {
+        inbound.next(InboundFrame.text(json));
+    }
+
+    long count(OutboundFrame.Kind kind) {
+        return sent.stream().filter(f -> f.kind() == kind).count();
+    }
+
+    List<String> texts(OutboundFrame.Kind kind) {
+        return sent.stream().filter(f -> f.kind() == kind).map(OutboundFrame::text).toList();
+    }
+}

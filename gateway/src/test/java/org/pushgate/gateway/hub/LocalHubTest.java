@@ -1,0 +1,244 @@
+package org.pushgate.gateway.hub;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.pushgate.gateway.protocol.OutboundFrame;
+
+import reactor.core.Disposable;
+import reactor.test.StepVerifier;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LocalHubTest {
+
+    static final Duration VERIFY = Duration.ofSeconds(10);
+
+    final RecordingEvents events = new RecordingEvents();
+    final LocalHub hub = new LocalHub(events);
+    final ExecutorService pool = Executors.newFixedThreadPool(4);
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    int publish(String channel, String json) {
+        return hub.publish(channel, json.getBytes(UTF_8)).block(VERIFY);
+    }
+
+    SubscriberBuffer buffer(int capacity, OverflowPolicy policy, AtomicInteger cuts) {
+        return new SubscriberBuffer(capacity, policy, cuts::incrementAndGet, events);
+    }
+
+    @Test
+    void publishReachesEverySubscriberWithOneSharedFrame() {
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer a = buffer(8, OverflowPolicy.DISCONNECT, cuts);
+        SubscriberBuffer b = buffer(8, OverflowPolicy.DISCONNECT, cuts);
+        hub.subscribe("news", a);
+        hub.subscribe("news", b);
+
+        assertThat(publish("news", "{\"x\":1}")).isEqualTo(2);
+
+        OutboundFrame fromA = a.frames().blockFirst(VERIFY);
+        OutboundFrame fromB = b.frames().blockFirst(VERIFY);
+        assertThat(fromA).isSameAs(fromB);
+        assertThat(fromA.text()).isEqualTo("{\"op\":\"message\",\"channel\":\"news\",\"offset\":1,\"data\":{\"x\":1}}");
+    }
+
+    @Test
+    void aChannelExistsExactlyWhileItHasSubscribers() {
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer a = buffer(8, OverflowPolicy.DISCONNECT, cuts);
+        assertThat(hub.subscribe("c", a)).isTrue();
+        assertThat(hub.subscribe("c", a)).as("duplicate").isFalse();
+        assertThat(hub.channelCount()).isEqualTo(1);
+        assertThat(hub.subscriptionCount()).isEqualTo(1);
+        assertThat(hub.unsubscribe("c", a)).isTrue();
+        assertThat(hub.unsubscribe("c", a)).isFalse();
+        assertThat(hub.channelCount()).isZero();
+        assertThat(hub.subscriptionCount()).isZero();
+        assertThat(publish("c", "1")).isZero();
+    }
+
+    @Test
+    void disconnectPolicyCutsTheSlowSubscriberOnceWhileTheFastOneGetsEverythingInOrder() {
+        AtomicInteger slowCuts = new AtomicInteger();
+        AtomicInteger fastCuts = new AtomicInteger();
+        SubscriberBuffer slow = buffer(4, OverflowPolicy.DISCONNECT, slowCuts);
+        SubscriberBuffer fast = buffer(4, OverflowPolicy.DISCONNECT, fastCuts);
+        List<String> received = new CopyOnWriteArrayList<>();
+        Disposable consumer = fast.frames().subscribe(f -> received.add(f.text()));
+        hub.subscribe("c", slow);
+        hub.subscribe("c", fast);
+
+        List<Integer> reached = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            reached.add(publish("c", Integer.toString(i)));
+        }
+
+        assertThat(reached).containsExactly(2, 2, 2, 2, 1, 1, 1, 1, 1, 1);
+        assertThat(slowCuts.get()).isEqualTo(1);
+        assertThat(fastCuts.get()).isZero();
+        assertThat(slow.wasCut()).isTrue();
+        assertThat(slow.depth()).as("bounded").isEqualTo(4);
+        assertThat(events.drops(HubEvents.DropReason.SLOW_CONSUMER)).isEqualTo(1);
+        assertThat(received).hasSize(10);
+        for (int i = 0; i < 10; i++) {
+            assertThat(received.get(i)).endsWith("\"offset\":" + (i + 1) + ",\"data\":" + (i + 1) + "}");
+        }
+        consumer.dispose();
+    }
+
+    @Test
+    void dropOldestKeepsTheNewestFramesInOrderAndCountsEveryDrop() {
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer slow = buffer(3, OverflowPolicy.DROP_OLDEST, cuts);
+        hub.subscribe("c", slow);
+        for (int i = 1; i <= 10; i++) {
+            assertThat(publish("c", Integer.toString(i))).isEqualTo(1);
+        }
+        assertThat(cuts.get()).isZero();
+        assertThat(slow.depth()).isEqualTo(3);
+        assertThat(events.drops(HubEvents.DropReason.DROP_OLDEST)).isEqualTo(7);
+        StepVerifier.create(slow.frames().map(OutboundFrame::text).take(3))
+                .expectNextMatches(t -> t.endsWith(":8}"))
+                .expectNextMatches(t -> t.endsWith(":9}"))
+                .expectNextMatches(t -> t.endsWith(":10}"))
+                .expectComplete()
+                .verify(VERIFY);
+    }
+
+    @Test
+    void aCancelledSubscriberIsNotCountedAsReached() {
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer gone = buffer(8, OverflowPolicy.DISCONNECT, cuts);
+        hub.subscribe("c", gone);
+        gone.frames().subscribe().dispose();
+        assertThat(publish("c", "1")).isZero();
+    }
+
+    /** Concurrent publishers to one channel: serialized per channel, nothing lost, one order for all. */
+    @RepeatedTest(5)
+    void concurrentPublishersToOneChannelLoseNothingAndEverySubscriberSeesOneOrder() throws Exception {
+        int publishers = 4;
+        int perPublisher = 2_000;
+        int total = publishers * perPublisher;
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer a = buffer(total, OverflowPolicy.DISCONNECT, cuts);
+        SubscriberBuffer b = buffer(total, OverflowPolicy.DISCONNECT, cuts);
+        List<String> first = new CopyOnWriteArrayList<>();
+        List<String> second = new CopyOnWriteArrayList<>();
+        Disposable c1 = a.frames().subscribe(f -> first.add(f.text()));
+        Disposable c2 = b.frames().subscribe(f -> second.add(f.text()));
+        hub.subscribe("hot", a);
+        hub.subscribe("hot", b);
+
+        int reached = race(publishers, p -> {
+            int n = 0;
+            for (int i = 0; i < perPublisher; i++) {
+                n += publish("hot", "\"" + p + "-" + i + "\"");
+            }
+            return n;
+        });
+
+        assertThat(reached).isEqualTo(2 * total);
+        assertThat(first).hasSize(total);
+        assertThat(first).as("every subscriber sees the same order").isEqualTo(second);
+        for (int i = 0; i < total; i++) {
+            assertThat(first.get(i)).contains("\"offset\":" + (i + 1) + ",");
+        }
+        assertThat(cuts.get()).isZero();
+        assertThat(events.drops(HubEvents.DropReason.CONTENDED)).isZero();
+        c1.dispose();
+        c2.dispose();
+    }
+
+    /**
+     * Publishers on different channels emit into one subscriber's sink at the same time; the serialized sink
+     * answers the loser FAIL_NON_SERIALIZED, and the buffer must retry rather than lose the frame.
+     */
+    @RepeatedTest(5)
+    void concurrentEmitsIntoOneSubscriberFromManyChannelsLoseNothing() throws Exception {
+        int channels = 4;
+        int perChannel = 5_000;
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer shared = buffer(channels * perChannel, OverflowPolicy.DISCONNECT, cuts);
+        AtomicInteger received = new AtomicInteger();
+        Disposable consumer = shared.frames().subscribe(f -> received.incrementAndGet());
+        for (int c = 0; c < channels; c++) {
+            hub.subscribe("ch" + c, shared);
+        }
+
+        int reached = race(channels, c -> {
+            int n = 0;
+            for (int i = 0; i < perChannel; i++) {
+                n += publish("ch" + c, Integer.toString(i));
+            }
+            return n;
+        });
+
+        assertThat(reached).isEqualTo(channels * perChannel);
+        assertThat(received.get()).isEqualTo(channels * perChannel);
+        assertThat(events.drops(HubEvents.DropReason.CONTENDED)).isZero();
+        assertThat(cuts.get()).isZero();
+        consumer.dispose();
+    }
+
+    @Test
+    void subscribeAndUnsubscribeStormsLeaveConsistentCounts() throws Exception {
+        AtomicInteger cuts = new AtomicInteger();
+        int threads = 4;
+        race(threads, t -> {
+            List<SubscriberBuffer> mine = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                SubscriberBuffer s = buffer(4, OverflowPolicy.DROP_OLDEST, cuts);
+                mine.add(s);
+                hub.subscribe("storm" + (i % 7), s);
+                publish("storm" + (i % 5), "1");
+            }
+            for (int i = 0; i < mine.size(); i++) {
+                hub.unsubscribe("storm" + (i % 7), mine.get(i));
+            }
+            return 0;
+        });
+        assertThat(hub.subscriptionCount()).isZero();
+        assertThat(hub.channelCount()).isZero();
+    }
+
+    interface Work {
+        int run(int worker) throws Exception;
+    }
+
+    private int race(int workers, Work work) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            int worker = w;
+            results.add(pool.submit(() -> {
+                start.await();
+                return work.run(worker);
+            }));
+        }
+        start.countDown();
+        int sum = 0;
+        for (Future<Integer> r : results) {
+            sum += r.get(60, TimeUnit.SECONDS);
+        }
+        return sum;
+    }
+}
