@@ -10,6 +10,8 @@ import org.pushgate.gateway.connection.ConnectionHandler;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.connection.ConnectionSettings;
 import org.pushgate.gateway.connection.GracefulShutdown;
+import org.pushgate.gateway.diagnostics.AdminApi;
+import org.pushgate.gateway.diagnostics.ConnectionAuditor;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.LocalHub;
 import org.pushgate.gateway.metrics.GatewayMeter;
@@ -106,6 +108,28 @@ public class GatewayConfiguration {
         metrics.gauge(GatewayMeter.CHANNELS_ACTIVE, "Channels with at least one subscriber", hub::channelCount);
         metrics.gauge(GatewayMeter.TIMERS_ACTIVE, "Per-connection timers (heartbeat, liveness) scheduled", registry::activeTimers);
         metrics.gauge(GatewayMeter.CONNECTION_LIMIT, "The connection limit in force (503 above it)", admission::maxConnections);
+    }
+
+    @Bean
+    ConnectionAuditor connectionAuditor(Hub hub, ConnectionRegistry registry, ConnectionHandler connections,
+                                        Scheduler connectionTimers, GatewayProperties properties, MeterRegistry meters) {
+        return new ConnectionAuditor(hub, registry, connections, connectionTimers, properties.audit().interval(), meters);
+    }
+
+    @Bean
+    AdminApi adminApi(ConnectionRegistry registry, Hub hub, Admission admission, ConnectionAuditor auditor,
+                      GatewayProperties properties) {
+        return new AdminApi(registry, hub, admission, auditor, properties.liveness().timeout());
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> adminRoutes(AdminApi api) {
+        return RouterFunctions.route()
+                .GET("/admin/connections", api::connections)
+                .GET("/admin/channels", api::channels)
+                .POST("/admin/sweep", api::sweep)
+                .POST("/admin/audit", api::audit)
+                .build();
     }
 
     @Bean

@@ -17,7 +17,8 @@ public record GatewayProperties(
         @DefaultValue Outbound outbound,
         @DefaultValue Limits limits,
         @DefaultValue Api api,
-        @DefaultValue Shutdown shutdown) {
+        @DefaultValue Shutdown shutdown,
+        @DefaultValue Audit audit) {
 
     public record Heartbeat(@DefaultValue("25s") Duration interval) {
         public Heartbeat {
@@ -78,6 +79,13 @@ public record GatewayProperties(
     public record Shutdown(@DefaultValue("10s") Duration grace) {
         public Shutdown {
             requireNonNegative("gateway.shutdown.grace", grace);
+        }
+    }
+
+    /** @param interval how often the auditor reconciles the hub and registry with the open sockets */
+    public record Audit(@DefaultValue("60s") Duration interval) {
+        public Audit {
+            requirePositive("gateway.audit.interval", interval);
         }
     }
 

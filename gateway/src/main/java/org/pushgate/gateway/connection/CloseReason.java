@@ -25,7 +25,9 @@ public enum CloseReason {
     /** The outbound buffer overflowed under the disconnect policy; reconnect with backoff. */
     SLOW_CONSUMER(4001, "slow_consumer", "slow consumer", true),
     /** Closed by an operator or by the server's own audit. */
-    SERVER_CLOSE(4002, "server_close", "closed by server", true);
+    SERVER_CLOSE(4002, "server_close", "closed by server", true),
+    /** Found by the auditor with its socket gone but its resources still held; reclaimed. */
+    ORPHANED(4003, "orphaned", "reclaimed by audit", true);
 
     private final int code;
     private final String tag;

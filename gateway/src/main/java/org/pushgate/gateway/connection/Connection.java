@@ -28,6 +28,8 @@ public final class Connection {
     public enum SubscribeResult { SUBSCRIBED, ALREADY_SUBSCRIBED, LIMIT_REACHED, CLOSED }
 
     private final long id;
+    private final ConnectionSocket socket;
+    private final Runnable onRelease;
     private final String remoteAddress;
     private final long openedAtMillis;
     private final Hub hub;
@@ -41,9 +43,12 @@ public final class Connection {
     private volatile long lastInboundNanos;
     private volatile long lastInboundMillis;
 
-    Connection(long id, String remoteAddress, long nowNanos, Hub hub, ConnectionSettings settings, HubEvents events) {
+    Connection(long id, ConnectionSocket socket, Runnable onRelease, long nowNanos, Hub hub, ConnectionSettings settings,
+               HubEvents events) {
         this.id = id;
-        this.remoteAddress = remoteAddress;
+        this.socket = socket;
+        this.onRelease = onRelease;
+        this.remoteAddress = socket.remoteAddress();
         this.openedAtMillis = System.currentTimeMillis();
         this.hub = hub;
         this.maxSubscriptions = settings.maxSubscriptions();
@@ -73,8 +78,18 @@ public final class Connection {
         return buffer.depth();
     }
 
-    SubscriberBuffer buffer() {
+    /** The buffer this connection owns; the auditor compares the hub's subscribers against these. */
+    public SubscriberBuffer buffer() {
         return buffer;
+    }
+
+    /** Whether the socket underneath is still open. */
+    public boolean socketOpen() {
+        return socket.isOpen();
+    }
+
+    Runnable onRelease() {
+        return onRelease;
     }
 
     /**
@@ -100,12 +115,21 @@ public final class Connection {
         return reason.get();
     }
 
+    /**
+     * Queues a ping now (an on-demand liveness probe). It travels through the connection's own buffer, so a
+     * peer that is not reading does not answer it either.
+     */
+    public void probe() {
+        // A refused ping means the buffer is full or closed: the peer will fail the probe, as it should.
+        buffer.offer(org.pushgate.gateway.protocol.ServerFrames.PING);
+    }
+
     void touch(long nowNanos) {
         lastInboundNanos = nowNanos;
         lastInboundMillis = System.currentTimeMillis();
     }
 
-    long lastInboundNanos() {
+    public long lastInboundNanos() {
         return lastInboundNanos;
     }
 
@@ -166,7 +190,7 @@ public final class Connection {
         return true;
     }
 
-    boolean isReleased() {
+    public boolean isReleased() {
         return released.get();
     }
 }

@@ -60,18 +60,18 @@ public final class ConnectionHandler {
      */
     public Mono<Void> handle(ConnectionSocket socket, Runnable onRelease) {
         return Mono.usingWhen(
-                Mono.fromSupplier(() -> open(socket)),
+                Mono.fromSupplier(() -> open(socket, onRelease)),
                 connection -> run(connection, socket),
-                connection -> release(connection, CloseReason.CLIENT_CLOSE, onRelease),
+                connection -> Mono.fromRunnable(() -> release(connection, CloseReason.CLIENT_CLOSE)),
                 (connection, error) -> {
                     log.warn("connection {} pipeline failed", connection.id(), error);
-                    return release(connection, CloseReason.SERVER_ERROR, onRelease);
+                    return Mono.fromRunnable(() -> release(connection, CloseReason.SERVER_ERROR));
                 },
-                connection -> release(connection, CloseReason.RESET, onRelease));
+                connection -> Mono.fromRunnable(() -> release(connection, CloseReason.RESET)));
     }
 
-    private Connection open(ConnectionSocket socket) {
-        Connection connection = new Connection(registry.nextId(), socket.remoteAddress(), now(), hub, settings, hubEvents);
+    private Connection open(ConnectionSocket socket, Runnable onRelease) {
+        Connection connection = new Connection(registry.nextId(), socket, onRelease, now(), hub, settings, hubEvents);
         registry.add(connection);
         return connection;
     }
@@ -81,16 +81,19 @@ public final class ConnectionHandler {
      * the close reason is fixed first (so the reason counted is the one that won), then the hub forgets the
      * buffer (no publisher offers to a dead buffer after this), then the registry entry and the admission
      * permit go, so the connection count never shows a slot free while the hub still holds its subscriber.
+     * Idempotent; besides the pipeline, only the auditor calls it, for a connection whose pipeline is gone.
+     *
+     * @return true if this call released the connection
      */
-    private Mono<Void> release(Connection connection, CloseReason fallback, Runnable onRelease) {
-        return Mono.fromRunnable(() -> {
-            connection.close(fallback);
-            if (connection.release()) {
-                registry.remove(connection);
-                onRelease.run();
-                events.disconnected(connection.closeReason());
-            }
-        });
+    public boolean release(Connection connection, CloseReason fallback) {
+        connection.close(fallback);
+        if (!connection.release()) {
+            return false;
+        }
+        registry.remove(connection);
+        connection.onRelease().run();
+        events.disconnected(connection.closeReason());
+        return true;
     }
 
     Mono<Void> run(Connection connection, ConnectionSocket socket) {

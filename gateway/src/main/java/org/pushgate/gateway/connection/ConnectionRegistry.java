@@ -24,6 +24,11 @@ public final class ConnectionRegistry {
         connections.put(connection.id(), connection);
     }
 
+    /** Drops an entry whose connection is already released (only the auditor finds such). */
+    public boolean removeReleased(Connection connection) {
+        return connection.isReleased() && connections.remove(connection.id(), connection);
+    }
+
     void remove(Connection connection) {
         connections.remove(connection.id(), connection);
     }

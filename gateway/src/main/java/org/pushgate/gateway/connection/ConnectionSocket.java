@@ -31,6 +31,9 @@ public interface ConnectionSocket {
     /** Sends a close frame with this code and reason and closes the socket. Idempotent. */
     Mono<Void> close(int code, String reason);
 
+    /** Whether the underlying socket is still open (for the auditor's reconciliation). */
+    boolean isOpen();
+
     /** The close code the peer sent; 1006 when the socket died without one. */
     Mono<Integer> peerCloseCode();
 

@@ -98,6 +98,10 @@ final class Channel {
         return false;
     }
 
+    SubscriberBuffer[] subscribers() {
+        return subscribers;
+    }
+
     int size() {
         return subscribers.length;
     }

@@ -27,6 +27,9 @@ public interface Hub {
 
     long subscriptionCount();
 
+    /** Visits every (channel, subscriber) pair, for the auditor's reconciliation. */
+    void forEachSubscription(java.util.function.BiConsumer<String, SubscriberBuffer> visitor);
+
     /** A snapshot of channel name to subscriber count, for the admin view. */
     Map<String, Integer> channels();
 }

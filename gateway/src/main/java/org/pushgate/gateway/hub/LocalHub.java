@@ -73,6 +73,15 @@ public final class LocalHub implements Hub {
     }
 
     @Override
+    public void forEachSubscription(java.util.function.BiConsumer<String, SubscriberBuffer> visitor) {
+        channels.forEach((name, channel) -> {
+            for (SubscriberBuffer subscriber : channel.subscribers()) {
+                visitor.accept(name, subscriber);
+            }
+        });
+    }
+
+    @Override
     public Map<String, Integer> channels() {
         Map<String, Integer> snapshot = new TreeMap<>();
         channels.forEach((name, channel) -> snapshot.put(name, channel.size()));

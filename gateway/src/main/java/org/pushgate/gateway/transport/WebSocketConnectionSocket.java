@@ -76,6 +76,11 @@ final class WebSocketConnectionSocket implements ConnectionSocket {
     }
 
     @Override
+    public boolean isOpen() {
+        return session.isOpen();
+    }
+
+    @Override
     public Mono<Integer> peerCloseCode() {
         return session.closeStatus().map(CloseStatus::getCode);
     }

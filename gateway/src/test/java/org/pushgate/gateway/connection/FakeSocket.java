@@ -18,18 +18,20 @@ import reactor.test.publisher.TestPublisher;
  * A socket without a network: the test pushes inbound frames through a {@link TestPublisher} (which
  * records whether the pipeline cancelled it) and reads what the pipeline sent and how it closed.
  */
-final class FakeSocket implements ConnectionSocket {
+public final class FakeSocket implements ConnectionSocket {
 
-    final TestPublisher<InboundFrame> inbound = TestPublisher.create();
+    public final TestPublisher<InboundFrame> inbound = TestPublisher.create();
     final List<OutboundFrame> sent = new CopyOnWriteArrayList<>();
     final AtomicInteger sendSubscriptions = new AtomicInteger();
     final AtomicInteger sendCancellations = new AtomicInteger();
     private final Sinks.One<Integer> peerClose = Sinks.one();
     private final java.util.concurrent.atomic.AtomicBoolean inboundEnded = new java.util.concurrent.atomic.AtomicBoolean();
     private final List<String> initialChannels;
-    volatile Integer closedWithCode;
+    public volatile Integer closedWithCode;
+    /** The socket is gone but the transport never told the pipeline: the leak the auditor exists for. */
+    public volatile boolean vanished;
 
-    FakeSocket(String... initialChannels) {
+    public FakeSocket(String... initialChannels) {
         this.initialChannels = List.of(initialChannels);
     }
 
@@ -101,18 +103,23 @@ final class FakeSocket implements ConnectionSocket {
     }
 
     @Override
+    public boolean isOpen() {
+        return !vanished && closedWithCode == null && !inboundEnded.get();
+    }
+
+    @Override
     public Mono<Integer> peerCloseCode() {
         return peerClose.asMono();
     }
 
     /** The peer sends a close frame with this code. */
-    void peerCloses(int code) {
+    public void peerCloses(int code) {
         peerClose.tryEmitValue(code);
         endInbound();
     }
 
     /** The TCP connection dies without a close frame. */
-    void dies() {
+    public void dies() {
         peerClose.tryEmitValue(1006);
         endInbound();
     }
@@ -124,21 +131,21 @@ final class FakeSocket implements ConnectionSocket {
     }
 
     /** The transport reports an error on the inbound side. */
-    void fail(Throwable error) {
+    public void fail(Throwable error) {
         if (inboundEnded.compareAndSet(false, true)) {
             inbound.error(error);
         }
     }
 
-    void text(String json) {
+    public void text(String json) {
         inbound.next(InboundFrame.text(json));
     }
 
-    long count(OutboundFrame.Kind kind) {
+    public long count(OutboundFrame.Kind kind) {
         return sent.stream().filter(f -> f.kind() == kind).count();
     }
 
-    List<String> texts(OutboundFrame.Kind kind) {
+    public List<String> texts(OutboundFrame.Kind kind) {
         return sent.stream().filter(f -> f.kind() == kind).map(OutboundFrame::text).toList();
     }
 }

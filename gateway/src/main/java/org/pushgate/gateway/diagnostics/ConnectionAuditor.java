@@ -1,0 +1,181 @@
+package org.pushgate.gateway.diagnostics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.pushgate.gateway.connection.CloseReason;
+import org.pushgate.gateway.connection.Connection;
+import org.pushgate.gateway.connection.ConnectionHandler;
+import org.pushgate.gateway.connection.ConnectionRegistry;
+import org.pushgate.gateway.hub.Hub;
+import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The runtime auditor: what the incident's team had to build at night, built in. Periodically it
+ * reconciles the hub and the connection registry with the sockets actually open and reclaims whatever
+ * is orphaned, logging each once and counting it in {@code gateway_orphans_reclaimed_total{kind}}. In a
+ * healthy gateway that counter stays at zero: ownership makes orphans impossible by construction, and
+ * the auditor is the alarm that says so in production.
+ *
+ * <p>What counts as an orphan:
+ * <ul>
+ *   <li>{@code subscription}: a hub subscriber that no registered connection owns;</li>
+ *   <li>{@code connection}: a registry entry already released, or whose socket has been closed for two
+ *       consecutive audits (one audit of grace lets a normal close finish first).</li>
+ * </ul>
+ * Also runs on-demand sweeps: ping every connection now and close those that do not answer in time.
+ */
+public final class ConnectionAuditor implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionAuditor.class);
+
+    /** What one reconciliation found and reclaimed. */
+    public record AuditReport(int connectionsChecked, int subscriptionsChecked, int orphanSubscriptions,
+                              int orphanConnections) {
+    }
+
+    /** What one sweep did. */
+    public record SweepReport(int probed, int closed) {
+    }
+
+    private final Hub hub;
+    private final ConnectionRegistry registry;
+    private final ConnectionHandler connections;
+    private final Scheduler scheduler;
+    private final Duration interval;
+    private final Counter orphanSubscriptions;
+    private final Counter orphanConnections;
+    private Set<Long> closedLastTime = Set.of(); // touched only by audit(), which is serialized below
+    private volatile Disposable periodic;
+
+    public ConnectionAuditor(Hub hub, ConnectionRegistry registry, ConnectionHandler connections, Scheduler scheduler,
+                             Duration interval, MeterRegistry meters) {
+        this.hub = hub;
+        this.registry = registry;
+        this.connections = connections;
+        this.scheduler = scheduler;
+        this.interval = interval;
+        this.orphanSubscriptions = Counter.builder("gateway.orphans.reclaimed").tag("kind", "subscription")
+                .description("Resources the auditor found without an owner and released").register(meters);
+        this.orphanConnections = Counter.builder("gateway.orphans.reclaimed").tag("kind", "connection")
+                .description("Resources the auditor found without an owner and released").register(meters);
+    }
+
+    /** One reconciliation pass. Safe to call at any time; passes never overlap. */
+    public synchronized AuditReport audit() {
+        // Visit the hub before snapshotting the registry: a connection registers before it subscribes, so
+        // every subscriber seen here whose connection is alive is also in the later snapshot.
+        List<Object[]> seen = new ArrayList<>();
+        hub.forEachSubscription((channel, subscriber) -> seen.add(new Object[] {channel, subscriber}));
+        List<Connection> live = registry.snapshot();
+        Set<SubscriberBuffer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Connection c : live) {
+            if (!c.isReleased()) {
+                owned.add(c.buffer());
+            }
+        }
+
+        int orphanSubs = 0;
+        for (Object[] pair : seen) {
+            String channel = (String) pair[0];
+            SubscriberBuffer subscriber = (SubscriberBuffer) pair[1];
+            // unsubscribe() is true only if it was still there: a connection released meanwhile is no orphan.
+            if (!owned.contains(subscriber) && hub.unsubscribe(channel, subscriber)) {
+                orphanSubs++;
+                orphanSubscriptions.increment();
+                log.warn("audit: reclaimed orphan subscription to channel '{}' (buffer depth {}) owned by no open connection",
+                        channel, subscriber.depth());
+            }
+        }
+
+        int orphanConns = 0;
+        Set<Long> closedNow = new HashSet<>();
+        for (Connection c : live) {
+            if (c.isReleased()) {
+                if (registry.removeReleased(c)) {
+                    orphanConns++;
+                    orphanConnections.increment();
+                    log.warn("audit: removed registry entry of released connection {} from {}", c.id(), c.remoteAddress());
+                }
+            } else if (!c.socketOpen()) {
+                if (closedLastTime.contains(c.id())) {
+                    // Closing may end the pipeline at once, which then releases it itself: either way it is ours.
+                    boolean reasonWon = c.close(CloseReason.ORPHANED);
+                    boolean releasedHere = connections.release(c, CloseReason.ORPHANED);
+                    if (reasonWon || releasedHere) {
+                        orphanConns++;
+                        orphanConnections.increment();
+                        log.warn("audit: reclaimed connection {} from {} (age {} ms, {} subscriptions): socket closed but pipeline still held it",
+                                c.id(), c.remoteAddress(), System.currentTimeMillis() - c.openedAtMillis(), c.subscriptionCount());
+                    }
+                } else {
+                    closedNow.add(c.id());
+                }
+            }
+        }
+        closedLastTime = closedNow;
+        return new AuditReport(live.size(), seen.size(), orphanSubs, orphanConns);
+    }
+
+    /** Pings every connection now; after {@code timeout}, closes those from which nothing has arrived since. */
+    public Mono<SweepReport> sweep(Duration timeout) {
+        return Mono.defer(() -> {
+            long sentAt = scheduler.now(TimeUnit.NANOSECONDS);
+            List<Connection> probed = registry.snapshot();
+            probed.forEach(Connection::probe);
+            return Mono.delay(timeout, scheduler).map(elapsed -> {
+                int closed = 0;
+                for (Connection c : probed) {
+                    if (c.lastInboundNanos() < sentAt && c.close(CloseReason.LIVENESS_TIMEOUT)) {
+                        closed++;
+                    }
+                }
+                log.info("sweep: probed {} connection(s), closed {} that did not answer within {}", probed.size(), closed, timeout);
+                return new SweepReport(probed.size(), closed);
+            });
+        });
+    }
+
+    @Override
+    public void start() {
+        periodic = Flux.interval(interval, interval, scheduler)
+                .onBackpressureDrop()
+                .subscribe(tick -> {
+                    try {
+                        audit();
+                    } catch (RuntimeException e) {
+                        log.error("audit failed; next pass in {}", interval, e);
+                    }
+                });
+    }
+
+    @Override
+    public void stop() {
+        Disposable d = periodic;
+        if (d != null) {
+            d.dispose();
+        }
+        periodic = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return periodic != null && !periodic.isDisposed();
+    }
+}

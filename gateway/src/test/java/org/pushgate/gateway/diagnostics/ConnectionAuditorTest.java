@@ -1,0 +1,150 @@
+package org.pushgate.gateway.diagnostics;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.pushgate.gateway.connection.CloseReason;
+import org.pushgate.gateway.connection.ConnectionHandler;
+import org.pushgate.gateway.connection.ConnectionRegistry;
+import org.pushgate.gateway.connection.ConnectionSettings;
+import org.pushgate.gateway.connection.ConnectionSocket;
+import org.pushgate.gateway.connection.FakeSocket;
+import org.pushgate.gateway.hub.LocalHub;
+import org.pushgate.gateway.hub.OverflowPolicy;
+import org.pushgate.gateway.hub.RecordingEvents;
+import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.protocol.CommandDecoder;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import reactor.core.Disposable;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConnectionAuditorTest {
+
+    static final Duration NEVER = Duration.ofDays(365);
+
+    RecordingEvents events;
+    LocalHub hub;
+    ConnectionRegistry registry;
+    ConnectionHandler handler;
+    VirtualTimeScheduler clock;
+    SimpleMeterRegistry meters;
+    ConnectionAuditor auditor;
+    AtomicInteger releases;
+
+    @BeforeEach
+    void setUp() {
+        events = new RecordingEvents();
+        hub = new LocalHub(events);
+        registry = new ConnectionRegistry();
+        clock = VirtualTimeScheduler.create();
+        meters = new SimpleMeterRegistry();
+        releases = new AtomicInteger();
+        handler = new ConnectionHandler(hub, registry,
+                new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 16, OverflowPolicy.DISCONNECT, 10),
+                new CommandDecoder(new ChannelNames(64), 4096), clock, events, events);
+        auditor = new ConnectionAuditor(hub, registry, handler, clock, Duration.ofSeconds(60), meters);
+    }
+
+    double reclaimed(String kind) {
+        return meters.get("gateway.orphans.reclaimed").tag("kind", kind).counter().count();
+    }
+
+    Disposable serve(FakeSocket socket) {
+        return handler.handle(socket, releases::incrementAndGet).subscribe();
+    }
+
+    @Test
+    void aHealthyGatewayHasNoOrphans() {
+        FakeSocket a = new FakeSocket("news", "sports");
+        FakeSocket b = new FakeSocket("news");
+        serve(a);
+        serve(b);
+
+        ConnectionAuditor.AuditReport report = auditor.audit();
+        auditor.audit();
+
+        assertThat(report.connectionsChecked()).isEqualTo(2);
+        assertThat(report.subscriptionsChecked()).isEqualTo(3);
+        assertThat(report.orphanSubscriptions()).isZero();
+        assertThat(report.orphanConnections()).isZero();
+        assertThat(reclaimed("subscription")).isZero();
+        assertThat(reclaimed("connection")).isZero();
+        assertThat(hub.subscriptionCount()).isEqualTo(3);
+        a.peerCloses(1000);
+        b.peerCloses(1000);
+    }
+
+    @Test
+    void aSubscriptionNoConnectionOwnsIsReclaimedLoggedAndCounted() {
+        FakeSocket owner = new FakeSocket("news");
+        serve(owner);
+        SubscriberBuffer stray = new SubscriberBuffer(8, OverflowPolicy.DISCONNECT, () -> { }, events);
+        hub.subscribe("news", stray);
+        hub.subscribe("ghost", stray);
+        assertThat(hub.subscriptionCount()).isEqualTo(3);
+
+        ConnectionAuditor.AuditReport report = auditor.audit();
+
+        assertThat(report.orphanSubscriptions()).isEqualTo(2);
+        assertThat(reclaimed("subscription")).isEqualTo(2);
+        assertThat(hub.subscriptionCount()).as("the owned subscription stays").isEqualTo(1);
+        assertThat(hub.channels()).containsOnlyKeys("news");
+        owner.peerCloses(1000);
+        assertThat(hub.subscriptionCount()).isZero();
+    }
+
+    @Test
+    void aConnectionWhoseSocketVanishedIsReclaimedAfterOneAuditOfGrace() {
+        FakeSocket vanishing = new FakeSocket("news");
+        FakeSocket healthy = new FakeSocket("news");
+        Disposable pipeline = serve(vanishing);
+        serve(healthy);
+        vanishing.vanished = true;
+
+        assertThat(auditor.audit().orphanConnections()).as("first sighting: grace").isZero();
+        ConnectionAuditor.AuditReport second = auditor.audit();
+
+        assertThat(second.orphanConnections()).isEqualTo(1);
+        assertThat(reclaimed("connection")).isEqualTo(1);
+        assertThat(registry.size()).isEqualTo(1);
+        assertThat(hub.subscriptionCount()).isEqualTo(1);
+        assertThat(releases.get()).as("admission permit returned").isEqualTo(1);
+        assertThat(events.disconnects(CloseReason.ORPHANED)).isEqualTo(1);
+        assertThat(pipeline.isDisposed()).as("the close signal also ended the stuck pipeline").isTrue();
+        healthy.peerCloses(1000);
+        assertThat(registry.size()).isZero();
+    }
+
+    @Test
+    void sweepClosesOnlyConnectionsThatDoNotAnswerThePing() {
+        FakeSocket silent = new FakeSocket();
+        FakeSocket answering = new FakeSocket();
+        serve(silent);
+        serve(answering);
+        clock.advanceTimeBy(Duration.ofSeconds(30));
+
+        StepVerifier.create(auditor.sweep(Duration.ofSeconds(2)))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> answering.inbound.next(ConnectionSocket.InboundFrame.of(ConnectionSocket.InboundFrame.Type.PONG)))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .assertNext(report -> {
+                    assertThat(report.probed()).isEqualTo(2);
+                    assertThat(report.closed()).isEqualTo(1);
+                })
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+
+        assertThat(silent.count(org.pushgate.gateway.protocol.OutboundFrame.Kind.PING)).isEqualTo(1);
+        assertThat(silent.closedWithCode).isEqualTo(CloseReason.LIVENESS_TIMEOUT.code());
+        assertThat(answering.closedWithCode).isNull();
+        answering.peerCloses(1000);
+        assertThat(registry.size()).isZero();
+    }
+}
