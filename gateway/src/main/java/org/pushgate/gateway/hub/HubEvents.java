@@ -3,13 +3,16 @@ package org.pushgate.gateway.hub;
 /** What the hub reports to the outside (metrics). Called on publishing threads: implementations are cheap and non-blocking. */
 public interface HubEvents {
 
-    enum DropReason { SLOW_CONSUMER, DROP_OLDEST, CONTENDED }
+    enum DropReason { SLOW_CONSUMER, DROP_OLDEST }
 
     void published(String channel, int subscribersReached);
 
     void dropped(DropReason reason);
 
     void bufferDepth(int depth);
+
+    /** An emit found another publisher inside the same subscriber's sink and had to retry. */
+    void contended();
 
     HubEvents NONE = new HubEvents() {
         @Override
@@ -22,6 +25,10 @@ public interface HubEvents {
 
         @Override
         public void bufferDepth(int depth) {
+        }
+
+        @Override
+        public void contended() {
         }
     };
 }

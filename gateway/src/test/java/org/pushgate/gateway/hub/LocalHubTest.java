@@ -163,7 +163,7 @@ class LocalHubTest {
             assertThat(first.get(i)).contains("\"offset\":" + (i + 1) + ",");
         }
         assertThat(cuts.get()).isZero();
-        assertThat(events.drops(HubEvents.DropReason.CONTENDED)).isZero();
+        assertThat(events.drops).as("nothing dropped").isEmpty();
         c1.dispose();
         c2.dispose();
     }
@@ -172,7 +172,7 @@ class LocalHubTest {
      * Publishers on different channels emit into one subscriber's sink at the same time; the serialized sink
      * answers the loser FAIL_NON_SERIALIZED, and the buffer must retry rather than lose the frame.
      */
-    @RepeatedTest(5)
+    @RepeatedTest(10)
     void concurrentEmitsIntoOneSubscriberFromManyChannelsLoseNothing() throws Exception {
         int channels = 4;
         int perChannel = 5_000;
@@ -192,10 +192,50 @@ class LocalHubTest {
             return n;
         });
 
+        assertThat(events.drops).as("drops").isEmpty();
         assertThat(reached).isEqualTo(channels * perChannel);
         assertThat(received.get()).isEqualTo(channels * perChannel);
-        assertThat(events.drops(HubEvents.DropReason.CONTENDED)).isZero();
         assertThat(cuts.get()).isZero();
+        consumer.dispose();
+    }
+
+    /** Forces the FAIL_NON_SERIALIZED path deterministically: the second emitter must wait, then deliver. */
+    @Test
+    void anEmitThatMeetsAnotherInsideTheSinkWaitsAndDeliversInsteadOfDropping() throws Exception {
+        AtomicInteger cuts = new AtomicInteger();
+        SubscriberBuffer shared = buffer(8, OverflowPolicy.DISCONNECT, cuts);
+        CountDownLatch insideOnNext = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> received = new CopyOnWriteArrayList<>();
+        Disposable consumer = shared.frames().subscribe(f -> {
+            received.add(f.text());
+            if (received.size() == 1) {
+                insideOnNext.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS); // holds the sink, as a slow drain would
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        hub.subscribe("a", shared);
+        hub.subscribe("b", shared);
+
+        Future<Integer> first = pool.submit(() -> publish("a", "1"));
+        assertThat(insideOnNext.await(10, TimeUnit.SECONDS)).isTrue();
+        Future<Integer> second = pool.submit(() -> publish("b", "2"));
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+        while (System.nanoTime() < until) {
+            assertThat(second.isDone()).as("the second publish waits while the sink is held").isFalse();
+            Thread.onSpinWait();
+        }
+        release.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(received).hasSize(2);
+        assertThat(events.contended.get()).as("the second emit had to wait").isEqualTo(1);
+        assertThat(events.drops).isEmpty();
         consumer.dispose();
     }
 
