@@ -13,16 +13,26 @@ public final class Admission {
 
     /** Why an upgrade was refused; the tag of {@code gateway_connections_rejected_total{reason}}. */
     public enum Rejection {
-        MAX_CONNECTIONS("max_connections", 5),
-        MAX_CONNECTIONS_PER_ADDRESS("max_connections_per_address", 10),
-        SHUTTING_DOWN("shutting_down", 5);
+        MAX_CONNECTIONS("max_connections", 5, 503),
+        MAX_CONNECTIONS_PER_ADDRESS("max_connections_per_address", 10, 503),
+        SHUTTING_DOWN("shutting_down", 5, 503),
+        /** Over gateway.limits.connections-per-second-per-address: 429. */
+        CONNECTION_RATE("connection_rate", 1, 429),
+        /** A browser upgrade from an origin not in gateway.allowed-origins: 403, no Retry-After. */
+        FORBIDDEN_ORIGIN("forbidden_origin", 0, 403);
 
         private final String tag;
         private final int retryAfterSeconds;
+        private final int status;
 
-        Rejection(String tag, int retryAfterSeconds) {
+        Rejection(String tag, int retryAfterSeconds, int status) {
             this.tag = tag;
             this.retryAfterSeconds = retryAfterSeconds;
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
         }
 
         public String tag() {
@@ -47,15 +57,26 @@ public final class Admission {
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private volatile boolean draining;
 
+    private final ConnectionRate rate;
+
     /** @param maxPerAddress 0 for no per-address limit */
     public Admission(int maxConnections, int maxPerAddress) {
+        this(maxConnections, maxPerAddress, null);
+    }
+
+    /** @param rate new connections per second per address, or null for no rate limit */
+    public Admission(int maxConnections, int maxPerAddress, ConnectionRate rate) {
         this.maxConnections = maxConnections;
         this.maxPerAddress = maxPerAddress;
+        this.rate = rate;
     }
 
     public Decision tryAdmit(String address) {
         if (draining) {
             return new Decision(null, Rejection.SHUTTING_DOWN);
+        }
+        if (rate != null && !rate.tryAcquire(address)) {
+            return new Decision(null, Rejection.CONNECTION_RATE);
         }
         int current;
         do {

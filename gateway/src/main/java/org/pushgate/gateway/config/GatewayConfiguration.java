@@ -4,8 +4,13 @@ import java.time.Duration;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.admission.ConnectionLimit;
+import org.pushgate.gateway.admission.ConnectionRate;
+import org.pushgate.gateway.auth.AuthMode;
+import org.pushgate.gateway.auth.ChannelPolicy;
+import org.pushgate.gateway.auth.JwtTokenVerifier;
 import org.pushgate.gateway.broker.Broker;
 import org.pushgate.gateway.broker.LocalBroker;
+import org.pushgate.gateway.connection.ConnectionAuth;
 import org.pushgate.gateway.connection.ConnectionHandler;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.connection.ConnectionSettings;
@@ -66,7 +71,9 @@ public class GatewayConfiguration {
         GatewayProperties.Limits limits = properties.limits();
         int max = ConnectionLimit.resolve(limits.maxConnections(), ConnectionLimit.openFileLimit(),
                 limits.reservedFileDescriptors());
-        return new Admission(max, limits.maxConnectionsPerAddress());
+        ConnectionRate rate = limits.connectionsPerSecondPerAddress() > 0
+                ? new ConnectionRate(limits.connectionsPerSecondPerAddress(), System::nanoTime) : null;
+        return new Admission(max, limits.maxConnectionsPerAddress(), rate);
     }
 
     /** Per-connection timers run here: parallel workers, never an I/O thread, never blocking. */
@@ -84,9 +91,17 @@ public class GatewayConfiguration {
                 properties.liveness().timeout(),
                 properties.outbound().bufferSize(),
                 properties.outbound().overflow(),
-                properties.limits().maxSubscriptionsPerConnection());
-        return new ConnectionHandler(hub, registry, settings,
-                new CommandDecoder(channelNames, properties.limits().maxFrameBytes()),
+                properties.limits().maxSubscriptionsPerConnection(),
+                properties.limits().commandsPerSecond(),
+                properties.limits().commandBurst(),
+                properties.limits().rateLimitViolations());
+        GatewayProperties.Auth auth = properties.auth();
+        ConnectionAuth connectionAuth = auth.mode() == AuthMode.JWT
+                ? new ConnectionAuth(AuthMode.JWT, new JwtTokenVerifier(auth.jwt()),
+                        new ChannelPolicy(auth.namespaces(), auth.defaultAccess()), auth.connectTimeout())
+                : ConnectionAuth.none();
+        return new ConnectionHandler(hub, registry, settings, connectionAuth,
+                new CommandDecoder(channelNames, properties.limits().maxFrameBytes(), properties.limits().maxTokenBytes()),
                 connectionTimers, metrics, metrics);
     }
 
@@ -149,6 +164,7 @@ public class GatewayConfiguration {
     @Bean
     @Order(-100)
     ApiAccessFilter apiAccessFilter(GatewayProperties properties) {
-        return new ApiAccessFilter(properties.api().key());
+        GatewayProperties.Api api = properties.api();
+        return new ApiAccessFilter(api.key(), api.jwt().configured() ? new JwtTokenVerifier(api.jwt()) : null);
     }
 }

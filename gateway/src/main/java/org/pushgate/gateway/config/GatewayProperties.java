@@ -1,6 +1,11 @@
 package org.pushgate.gateway.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.pushgate.gateway.auth.Access;
+import org.pushgate.gateway.auth.AuthMode;
 
 import org.pushgate.gateway.hub.OverflowPolicy;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,7 +23,14 @@ public record GatewayProperties(
         @DefaultValue Limits limits,
         @DefaultValue Api api,
         @DefaultValue Shutdown shutdown,
-        @DefaultValue Audit audit) {
+        @DefaultValue Audit audit,
+        @DefaultValue Auth auth,
+        @DefaultValue("") List<String> allowedOrigins) {
+
+    public GatewayProperties {
+        allowedOrigins = allowedOrigins == null ? List.of()
+                : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+    }
 
     public record Heartbeat(@DefaultValue("25s") Duration interval) {
         public Heartbeat {
@@ -51,7 +63,12 @@ public record GatewayProperties(
                          @DefaultValue("0") int maxConnectionsPerAddress,
                          @DefaultValue("65536") int maxPublishBytes,
                          @DefaultValue("1000") int maxBroadcastChannels,
-                         @DefaultValue("500") int reservedFileDescriptors) {
+                         @DefaultValue("500") int reservedFileDescriptors,
+                         @DefaultValue("20") int commandsPerSecond,
+                         @DefaultValue("50") int commandBurst,
+                         @DefaultValue("20") int rateLimitViolations,
+                         @DefaultValue("0") int connectionsPerSecondPerAddress,
+                         @DefaultValue("8192") int maxTokenBytes) {
         public Limits {
             requireRange("gateway.limits.max-frame-bytes", maxFrameBytes, 64, 16 << 20);
             requireRange("gateway.limits.max-subscriptions-per-connection", maxSubscriptionsPerConnection, 1, 100_000);
@@ -61,11 +78,20 @@ public record GatewayProperties(
             requireRange("gateway.limits.max-publish-bytes", maxPublishBytes, 64, 64 << 20);
             requireRange("gateway.limits.max-broadcast-channels", maxBroadcastChannels, 1, 1_000_000);
             requireRange("gateway.limits.reserved-file-descriptors", reservedFileDescriptors, 0, 1_000_000);
+            requireRange("gateway.limits.commands-per-second", commandsPerSecond, 1, 1_000_000);
+            requireRange("gateway.limits.command-burst", commandBurst, 1, 1_000_000);
+            requireRange("gateway.limits.rate-limit-violations", rateLimitViolations, 1, 1_000_000);
+            requireRange("gateway.limits.connections-per-second-per-address", connectionsPerSecondPerAddress, 0, 1_000_000);
+            requireRange("gateway.limits.max-token-bytes", maxTokenBytes, 128, 1 << 20);
         }
     }
 
-    /** @param key when empty, the publish and admin APIs accept loopback clients only */
-    public record Api(@DefaultValue("") String key) {
+    /**
+     * @param key when empty (and no {@code jwt} is configured), the publish and admin APIs accept loopback
+     *            clients only
+     * @param jwt server tokens (separate from client tokens) with a {@code publish} or {@code admin} scope
+     */
+    public record Api(@DefaultValue("") String key, @DefaultValue Jwt jwt) {
         public boolean keyConfigured() {
             return key != null && !key.isBlank();
         }
@@ -79,6 +105,76 @@ public record GatewayProperties(
     public record Shutdown(@DefaultValue("10s") Duration grace) {
         public Shutdown {
             requireNonNegative("gateway.shutdown.grace", grace);
+        }
+    }
+
+    /**
+     * Client authentication.
+     *
+     * @param mode {@code none} (anyone may connect; for local use) or {@code jwt}
+     * @param connectTimeout in jwt mode, a connection must authenticate within this time
+     * @param namespaces access rule per channel namespace (the part of a name before its first ':')
+     * @param defaultAccess the rule for channels whose namespace has none
+     */
+    public record Auth(@DefaultValue("none") AuthMode mode,
+                       @DefaultValue("10s") Duration connectTimeout,
+                       @DefaultValue Jwt jwt,
+                       Map<String, Access> namespaces,
+                       @DefaultValue("authenticated") Access defaultAccess) {
+        public Auth {
+            requirePositive("gateway.auth.connect-timeout", connectTimeout);
+            namespaces = namespaces == null ? Map.of() : Map.copyOf(namespaces);
+            if (mode == AuthMode.JWT && !jwt.configured()) {
+                throw new IllegalArgumentException("gateway.auth.mode=jwt needs one of gateway.auth.jwt.secret, "
+                        + "gateway.auth.jwt.public-key or gateway.auth.jwt.jwks-uri");
+            }
+            if (namespaces.containsKey("user")) {
+                throw new IllegalArgumentException("gateway.auth.namespaces.user: the 'user' namespace is reserved for "
+                        + "personal channels (user:<sub>) and cannot be configured");
+            }
+        }
+    }
+
+    /**
+     * How to verify a JWT: exactly one key source.
+     *
+     * @param secret HS256 shared secret (at least 32 bytes)
+     * @param publicKey PEM public key (RSA for RS256, EC P-256 for ES256), inline or as {@code file:/path}
+     * @param jwksUri a JWKS endpoint; keys are cached and refreshed
+     * @param algorithm HS256, RS256 or ES256 (defaults: HS256 with a secret, RS256 otherwise)
+     * @param clockSkew tolerance applied to {@code exp} and {@code nbf}
+     * @param issuer when set, the {@code iss} claim must equal it
+     * @param audience when set, the {@code aud} claim must contain it
+     */
+    public record Jwt(@DefaultValue("") String secret,
+                      @DefaultValue("") String publicKey,
+                      @DefaultValue("") String jwksUri,
+                      @DefaultValue("") String algorithm,
+                      @DefaultValue("30s") Duration clockSkew,
+                      @DefaultValue("") String issuer,
+                      @DefaultValue("") String audience) {
+        public Jwt {
+            int sources = (secret.isBlank() ? 0 : 1) + (publicKey.isBlank() ? 0 : 1) + (jwksUri.isBlank() ? 0 : 1);
+            if (sources > 1) {
+                throw new IllegalArgumentException("a jwt setting takes exactly one of secret, public-key, jwks-uri");
+            }
+            if (!secret.isBlank() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+                throw new IllegalArgumentException("a jwt secret must be at least 32 bytes (HS256 needs a 256-bit key)");
+            }
+            if (!algorithm.isBlank() && !List.of("HS256", "RS256", "ES256").contains(algorithm)) {
+                throw new IllegalArgumentException("jwt algorithm must be HS256, RS256 or ES256, was " + algorithm);
+            }
+            requireNonNegative("jwt clock-skew", clockSkew);
+        }
+
+        public boolean configured() {
+            return !secret.isBlank() || !publicKey.isBlank() || !jwksUri.isBlank();
+        }
+
+        @Override
+        public String toString() {
+            return "Jwt[source=" + (!secret.isBlank() ? "secret(redacted)" : !publicKey.isBlank() ? "public-key"
+                    : !jwksUri.isBlank() ? jwksUri : "none") + ", algorithm=" + algorithm + "]";
         }
     }
 

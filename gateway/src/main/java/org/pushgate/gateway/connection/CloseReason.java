@@ -27,7 +27,15 @@ public enum CloseReason {
     /** Closed by an operator or by the server's own audit. */
     SERVER_CLOSE(4002, "server_close", "closed by server", true),
     /** Found by the auditor with its socket gone but its resources still held; reclaimed. */
-    ORPHANED(4003, "orphaned", "reclaimed by audit", true);
+    ORPHANED(4003, "orphaned", "reclaimed by audit", true),
+    /** In jwt mode, no valid connect within gateway.auth.connect-timeout. */
+    AUTH_TIMEOUT(4004, "auth_timeout", "authentication timeout", true),
+    /** The connect token (frame or Authorization header) was missing, forged, expired or otherwise invalid. */
+    INVALID_TOKEN(4005, "invalid_token", "invalid token", false),
+    /** The token expired and no valid refresh arrived in time; reconnect with a fresh token. */
+    TOKEN_EXPIRED(4006, "token_expired", "token expired", true),
+    /** Too many commands, persistently, beyond gateway.limits.commands-per-second. */
+    RATE_LIMITED(4007, "rate_limited", "too many commands", true);
 
     private final int code;
     private final String tag;

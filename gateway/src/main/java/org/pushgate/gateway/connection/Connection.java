@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
@@ -41,10 +42,19 @@ public final class Connection {
     private final Set<String> channels = new LinkedHashSet<>(4); // guarded by this
     private boolean subscriptionsClosed; // guarded by this
     private volatile long lastInboundNanos;
+    // Authentication state: written by the connection's serialized command processing, read by anyone.
+    private volatile Identity identity;
+    private volatile List<String> pendingChannels = List.of();
+    private volatile boolean authenticated;
+    private final Sinks.Many<AuthDeadline> authDeadlines; // null when no authentication is required
+    // Command rate limit (token bucket): touched only by the serialized command processing.
+    private double commandTokens;
+    private long commandRefillNanos;
+    private int rateViolations;
     private volatile long lastInboundMillis;
 
     Connection(long id, ConnectionSocket socket, Runnable onRelease, long nowNanos, Hub hub, ConnectionSettings settings,
-               HubEvents events) {
+               HubEvents events, boolean authRequired) {
         this.id = id;
         this.socket = socket;
         this.onRelease = onRelease;
@@ -56,7 +66,14 @@ public final class Connection {
         this.lastInboundMillis = openedAtMillis;
         this.buffer = new SubscriberBuffer(settings.bufferSize(), settings.overflow(),
                 () -> close(CloseReason.SLOW_CONSUMER), events);
+        this.authDeadlines = authRequired ? Sinks.many().replay().latest() : null;
+        this.authenticated = !authRequired;
+        this.commandTokens = settings.commandBurst();
+        this.commandRefillNanos = nowNanos;
     }
+
+    /** A point at which the connection closes unless (re)authenticated: the connect timeout, then token expiry. */
+    record AuthDeadline(java.time.Duration after, CloseReason reason) { }
 
     public long id() {
         return id;
@@ -122,6 +139,58 @@ public final class Connection {
     public void probe() {
         // A refused ping means the buffer is full or closed: the peer will fail the probe, as it should.
         buffer.offer(org.pushgate.gateway.protocol.ServerFrames.PING);
+    }
+
+    public Identity identity() {
+        return identity;
+    }
+
+    public boolean authenticated() {
+        return authenticated;
+    }
+
+    List<String> pendingChannels() {
+        return pendingChannels;
+    }
+
+    void pendingChannels(List<String> channels) {
+        this.pendingChannels = channels;
+    }
+
+    void authenticate(Identity who) {
+        this.identity = who;
+        this.authenticated = true;
+    }
+
+    /** Deadlines in force; empty when no authentication is required. */
+    reactor.core.publisher.Flux<AuthDeadline> authDeadlines() {
+        return authDeadlines == null ? reactor.core.publisher.Flux.empty() : authDeadlines.asFlux();
+    }
+
+    void deadline(AuthDeadline deadline) {
+        if (authDeadlines != null) {
+            // Emitted only from the connection's serialized command processing: never concurrent.
+            authDeadlines.tryEmitNext(deadline);
+        }
+    }
+
+    /**
+     * Takes one command token.
+     *
+     * @return 0 when allowed, otherwise how many commands in a row were refused
+     */
+    int takeCommandToken(long nowNanos, int perSecond, int burst) {
+        double refill = (nowNanos - commandRefillNanos) / 1e9 * perSecond;
+        commandRefillNanos = nowNanos;
+        commandTokens = Math.min(burst, commandTokens + refill);
+        if (commandTokens >= burst) {
+            rateViolations = 0; // the client calmed down long enough for a full bucket
+        }
+        if (commandTokens >= 1) {
+            commandTokens -= 1;
+            return 0;
+        }
+        return ++rateViolations;
     }
 
     void touch(long nowNanos) {

@@ -6,9 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.HubEvents;
-import org.pushgate.gateway.protocol.ClientCommand;
 import org.pushgate.gateway.protocol.CommandDecoder;
-import org.pushgate.gateway.protocol.ErrorCode;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.pushgate.gateway.protocol.ServerFrames;
 import org.slf4j.Logger;
@@ -37,17 +35,24 @@ public final class ConnectionHandler {
     private final Hub hub;
     private final ConnectionRegistry registry;
     private final ConnectionSettings settings;
-    private final CommandDecoder decoder;
+    private final ConnectionAuth auth;
+    private final ClientCommands commands;
     private final Scheduler timers;
     private final HubEvents hubEvents;
     private final ConnectionEvents events;
 
     public ConnectionHandler(Hub hub, ConnectionRegistry registry, ConnectionSettings settings, CommandDecoder decoder,
                              Scheduler timers, HubEvents hubEvents, ConnectionEvents events) {
+        this(hub, registry, settings, ConnectionAuth.none(), decoder, timers, hubEvents, events);
+    }
+
+    public ConnectionHandler(Hub hub, ConnectionRegistry registry, ConnectionSettings settings, ConnectionAuth auth,
+                             CommandDecoder decoder, Scheduler timers, HubEvents hubEvents, ConnectionEvents events) {
         this.hub = hub;
         this.registry = registry;
         this.settings = settings;
-        this.decoder = decoder;
+        this.auth = auth;
+        this.commands = new ClientCommands(decoder, auth, settings, timers);
         this.timers = timers;
         this.hubEvents = hubEvents;
         this.events = events;
@@ -71,7 +76,8 @@ public final class ConnectionHandler {
     }
 
     private Connection open(ConnectionSocket socket, Runnable onRelease) {
-        Connection connection = new Connection(registry.nextId(), socket, onRelease, now(), hub, settings, hubEvents);
+        Connection connection = new Connection(registry.nextId(), socket, onRelease, now(), hub, settings, hubEvents,
+                auth.required());
         registry.add(connection);
         return connection;
     }
@@ -97,10 +103,9 @@ public final class ConnectionHandler {
     }
 
     Mono<Void> run(Connection connection, ConnectionSocket socket) {
-        subscribeInitial(connection, socket);
-
-        Mono<Void> inbound = socket.receive()
-                .doOnNext(frame -> onInbound(connection, frame))
+        // Frames are handled one at a time, in order; a connect may wait for its token's verification.
+        Mono<Void> inbound = commands.start(connection, socket)
+                .thenMany(socket.receive().concatMap(frame -> commands.onFrame(connection, frame)))
                 .then(socket.peerCloseCode()
                         .map(code -> code == CloseReason.RESET.code() ? CloseReason.RESET : CloseReason.CLIENT_CLOSE)
                         .defaultIfEmpty(CloseReason.RESET))
@@ -112,7 +117,8 @@ public final class ConnectionHandler {
         Flux<OutboundFrame> outbound = Flux.merge(1,
                         connection.buffer().frames(),
                         heartbeats(),
-                        livenessProbes(connection))
+                        livenessProbes(connection),
+                        authDeadlines(connection))
                 .takeUntilOther(connection.closed())
                 .doOnNext(frame -> {
                     if (frame.kind() == OutboundFrame.Kind.MESSAGE) {
@@ -168,53 +174,15 @@ public final class ConnectionHandler {
                 .doFinally(signal -> active.decrementAndGet());
     }
 
-    private void subscribeInitial(Connection connection, ConnectionSocket socket) {
-        for (String channel : socket.initialChannels()) {
-            handle(connection, decoder.subscribeCommand(channel));
-            if (connection.closeReason() != null) {
-                return;
-            }
+    /** Closes the connection at its auth deadline (connect timeout, then token expiry); a refresh moves it. */
+    Flux<OutboundFrame> authDeadlines(Connection connection) {
+        if (!auth.required()) {
+            return Flux.empty();
         }
-    }
-
-    private void onInbound(Connection connection, ConnectionSocket.InboundFrame frame) {
-        connection.touch(now());
-        switch (frame.type()) {
-            case TEXT -> handle(connection, decoder.decode(frame.text()));
-            case BINARY -> reply(connection, ServerFrames.error(ErrorCode.UNSUPPORTED_FRAME,
-                    "binary frames are not supported; send JSON text frames", null));
-            case PING, PONG -> {
-                // Liveness only: touch() above is all a ping or pong means to us.
-            }
-        }
-    }
-
-    private void handle(Connection connection, ClientCommand command) {
-        if (command instanceof ClientCommand.Subscribe s) {
-            switch (connection.subscribe(s.channel())) {
-                case SUBSCRIBED -> reply(connection, ServerFrames.subscribed(s.channel(), s.id()));
-                case ALREADY_SUBSCRIBED -> reply(connection, ServerFrames.error(ErrorCode.ALREADY_SUBSCRIBED,
-                        "already subscribed to " + s.channel(), s.id()));
-                case LIMIT_REACHED -> connection.close(CloseReason.TOO_MANY_SUBSCRIPTIONS);
-                case CLOSED -> {
-                    // The connection is closing; the subscribe is moot.
-                }
-            }
-        } else if (command instanceof ClientCommand.Unsubscribe u) {
-            if (connection.unsubscribe(u.channel())) {
-                reply(connection, ServerFrames.unsubscribed(u.channel(), u.id()));
-            } else {
-                reply(connection, ServerFrames.error(ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.channel(), u.id()));
-            }
-        } else if (command instanceof ClientCommand.Invalid invalid) {
-            reply(connection, ServerFrames.error(invalid.code(), invalid.message(), invalid.id()));
-        }
-    }
-
-    /** Replies share the connection's bounded buffer, so they stay in order with the messages around them. */
-    private void reply(Connection connection, OutboundFrame frame) {
-        // The offer result needs no handling: a refused reply means the connection is being cut or closed.
-        connection.buffer().offer(frame);
+        return counted(connection.authDeadlines()
+                .switchMap(deadline -> Mono.delay(deadline.after(), timers)
+                        .doOnNext(elapsed -> connection.close(deadline.reason())))
+                .thenMany(Flux.empty()));
     }
 
     private static CloseReason classify(Throwable error) {

@@ -10,5 +10,14 @@ public record ConnectionSettings(Duration heartbeatInterval,
                                  Duration livenessTimeout,
                                  int bufferSize,
                                  OverflowPolicy overflow,
-                                 int maxSubscriptions) {
+                                 int maxSubscriptions,
+                                 int commandsPerSecond,
+                                 int commandBurst,
+                                 int rateLimitViolations) {
+
+    /** Settings with generous command limits, for tests that are not about rate limiting. */
+    public ConnectionSettings(Duration heartbeatInterval, Duration livenessInterval, Duration livenessTimeout,
+                              int bufferSize, OverflowPolicy overflow, int maxSubscriptions) {
+        this(heartbeatInterval, livenessInterval, livenessTimeout, bufferSize, overflow, maxSubscriptions, 1_000_000, 1_000_000, 1_000);
+    }
 }

@@ -31,6 +31,9 @@ public interface ConnectionSocket {
     /** Sends a close frame with this code and reason and closes the socket. Idempotent. */
     Mono<Void> close(int code, String reason);
 
+    /** The bearer token of the upgrade request's Authorization header, or null. */
+    String bearerToken();
+
     /** Whether the underlying socket is still open (for the auditor's reconciliation). */
     boolean isOpen();
 

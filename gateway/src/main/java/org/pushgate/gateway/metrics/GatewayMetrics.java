@@ -46,7 +46,7 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         }
         for (Admission.Rejection reason : Admission.Rejection.values()) {
             rejected.put(reason, Counter.builder(GatewayMeter.CONNECTIONS_REJECTED.meterName())
-                    .description("WebSocket upgrades refused with 503, by reason").tag("reason", reason.tag()).register(registry));
+                    .description("WebSocket upgrades refused (403 origin, 429 rate, 503 limits and shutdown), by reason").tag("reason", reason.tag()).register(registry));
         }
         this.bufferDepth = DistributionSummary.builder(GatewayMeter.OUTBOUND_BUFFER_DEPTH.meterName())
                 .description("Depth of a subscriber's outbound buffer right after a frame was queued")

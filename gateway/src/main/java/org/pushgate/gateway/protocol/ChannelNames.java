@@ -1,7 +1,8 @@
 package org.pushgate.gateway.protocol;
 
 /**
- * Channel name syntax: 1..maxLength characters from {@code [A-Za-z0-9_.:@=/-]}. The alphabet keeps names
+ * Channel name syntax: 1..maxLength characters from {@code [A-Za-z0-9_.:@=/|-]} ({@code |} so that identity
+ * providers' user ids such as {@code auth0|123} make valid personal channels). The alphabet keeps names
  * safe to embed in JSON, URLs, logs and metric-free admin views without escaping.
  */
 public final class ChannelNames {
@@ -22,7 +23,7 @@ public final class ChannelNames {
         }
         for (int i = 0; i < name.length(); i++) {
             if (!allowed(name.charAt(i))) {
-                return "channel name may contain only letters, digits and _ . : @ = / -";
+                return "channel name may contain only letters, digits and _ . : @ = / - |";
             }
         }
         return null;
@@ -34,6 +35,6 @@ public final class ChannelNames {
 
     private static boolean allowed(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '_' || c == '.' || c == ':' || c == '@' || c == '=' || c == '/' || c == '-';
+                || c == '_' || c == '.' || c == ':' || c == '@' || c == '=' || c == '/' || c == '-' || c == '|';
     }
 }

@@ -9,6 +9,22 @@ public sealed interface ClientCommand {
 
     record Subscribe(String channel, JsonNode id) implements ClientCommand { }
 
+    /** Authenticates the connection (jwt mode); the token is never logged or echoed. */
+    record Connect(String token, JsonNode id) implements ClientCommand {
+        @Override
+        public String toString() {
+            return "Connect[id=" + id + "]";
+        }
+    }
+
+    /** Replaces the connection's token with a newer one for the same user before it expires. */
+    record Refresh(String token, JsonNode id) implements ClientCommand {
+        @Override
+        public String toString() {
+            return "Refresh[id=" + id + "]";
+        }
+    }
+
     record Unsubscribe(String channel, JsonNode id) implements ClientCommand { }
 
     /** A frame that could not be accepted; the connection stays open and the client gets an error frame. */

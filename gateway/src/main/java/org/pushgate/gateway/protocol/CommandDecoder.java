@@ -17,9 +17,15 @@ public final class CommandDecoder {
 
     private final JsonMapper mapper;
     private final ChannelNames channelNames;
+    private final int maxTokenBytes;
 
     public CommandDecoder(ChannelNames channelNames, int maxFrameBytes) {
+        this(channelNames, maxFrameBytes, 8192);
+    }
+
+    public CommandDecoder(ChannelNames channelNames, int maxFrameBytes, int maxTokenBytes) {
         this.channelNames = channelNames;
+        this.maxTokenBytes = maxTokenBytes;
         this.mapper = JsonMapper.builder(JsonFactory.builder()
                         .streamReadConstraints(StreamReadConstraints.builder()
                                 .maxNestingDepth(MAX_NESTING_DEPTH)
@@ -50,8 +56,13 @@ public final class CommandDecoder {
         }
         return switch (op.stringValue()) {
             case "subscribe", "unsubscribe" -> channelCommand(op.stringValue(), root, id);
+            case "connect", "refresh" -> tokenCommand(op.stringValue(), root, id);
             default -> new ClientCommand.Invalid(ErrorCode.UNKNOWN_OP, "unknown op", id);
         };
+    }
+
+    public boolean validChannel(String name) {
+        return channelNames.valid(name);
     }
 
     /** A subscribe the client asked for outside a frame (e.g. a {@code ?channel=} query parameter). */
@@ -59,6 +70,23 @@ public final class CommandDecoder {
         String problem = channelNames.problem(channel);
         return problem == null ? new ClientCommand.Subscribe(channel, null)
                 : new ClientCommand.Invalid(ErrorCode.INVALID_CHANNEL, problem, null);
+    }
+
+    private ClientCommand tokenCommand(String op, JsonNode root, JsonNode id) {
+        JsonNode token = root.get("token");
+        boolean required = op.equals("refresh");
+        if (token == null || token.isNull()) {
+            return required ? new ClientCommand.Invalid(ErrorCode.BAD_FRAME, "\"token\" is required", id)
+                    : new ClientCommand.Connect(null, id);
+        }
+        if (!token.isString() || token.stringValue().isEmpty()) {
+            return new ClientCommand.Invalid(ErrorCode.BAD_FRAME, "\"token\" must be a non-empty string", id);
+        }
+        if (token.stringValue().length() > maxTokenBytes) {
+            return new ClientCommand.Invalid(ErrorCode.BAD_FRAME, "\"token\" is longer than " + maxTokenBytes + " characters", id);
+        }
+        return op.equals("connect") ? new ClientCommand.Connect(token.stringValue(), id)
+                : new ClientCommand.Refresh(token.stringValue(), id);
     }
 
     private ClientCommand channelCommand(String op, JsonNode root, JsonNode id) {

@@ -9,7 +9,12 @@ public enum ErrorCode {
     ALREADY_SUBSCRIBED("already_subscribed"),
     NOT_SUBSCRIBED("not_subscribed"),
     UNSUPPORTED_FRAME("unsupported_frame"),
-    TOO_MANY_SUBSCRIPTIONS("too_many_subscriptions");
+    TOO_MANY_SUBSCRIPTIONS("too_many_subscriptions"),
+    NOT_CONNECTED("not_connected"),
+    ALREADY_CONNECTED("already_connected"),
+    FORBIDDEN("forbidden"),
+    INVALID_TOKEN("invalid_token"),
+    RATE_LIMITED("rate_limited");
 
     private final String wire;
 

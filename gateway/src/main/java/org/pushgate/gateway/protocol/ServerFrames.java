@@ -61,6 +61,34 @@ public final class ServerFrames {
         return OutboundFrame.reply(MAPPER.writeValueAsString(node));
     }
 
+    /** @param user null in auth mode none; @param expiresAt epoch seconds, or 0 when the token has no expiry */
+    public static OutboundFrame connected(String user, long expiresAt, JsonNode id) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("op", "connected");
+        if (id != null) {
+            node.set("id", id);
+        }
+        if (user != null) {
+            node.put("user", user);
+        }
+        if (expiresAt > 0) {
+            node.put("expires", expiresAt);
+        }
+        return OutboundFrame.reply(MAPPER.writeValueAsString(node));
+    }
+
+    public static OutboundFrame refreshed(long expiresAt, JsonNode id) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("op", "refreshed");
+        if (id != null) {
+            node.set("id", id);
+        }
+        if (expiresAt > 0) {
+            node.put("expires", expiresAt);
+        }
+        return OutboundFrame.reply(MAPPER.writeValueAsString(node));
+    }
+
     private static OutboundFrame channelReply(String op, String channel, JsonNode id) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("op", op);

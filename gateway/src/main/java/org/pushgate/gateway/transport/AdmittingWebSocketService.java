@@ -17,7 +17,8 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * The upgrade path: admission first, then the handshake. A refused upgrade gets 503 with Retry-After
+ * The upgrade path: origin check, admission, then the handshake. A refused upgrade gets 403 (foreign
+ * origin), 429 (connection rate) or 503 with Retry-After (limits, shutdown)
  * before any per-connection resource exists; an admitted one carries its admission ticket into the
  * connection pipeline, which returns it on release. If the handshake fails before the pipeline starts,
  * the ticket is returned here.
@@ -29,8 +30,12 @@ final class AdmittingWebSocketService implements WebSocketService {
     private final ConnectionHandler connections;
     private final GatewayMetrics metrics;
 
+    private final java.util.Set<String> allowedOrigins;
+
+    /** @param allowedOrigins empty: any origin (and requests without one) may upgrade */
     AdmittingWebSocketService(WebSocketService handshake, Admission admission, ConnectionHandler connections,
-                              GatewayMetrics metrics) {
+                              GatewayMetrics metrics, java.util.List<String> allowedOrigins) {
+        this.allowedOrigins = java.util.Set.copyOf(allowedOrigins);
         this.handshake = handshake;
         this.admission = admission;
         this.connections = connections;
@@ -39,6 +44,12 @@ final class AdmittingWebSocketService implements WebSocketService {
 
     @Override
     public Mono<Void> handleRequest(ServerWebExchange exchange, WebSocketHandler ignored) {
+        String origin = exchange.getRequest().getHeaders().getOrigin();
+        if (origin != null && !allowedOrigins.isEmpty() && !allowedOrigins.contains(origin)) {
+            // Cross-site WebSocket hijacking: a foreign page's upgrade is refused before anything is made.
+            metrics.rejected(Admission.Rejection.FORBIDDEN_ORIGIN);
+            return reject(exchange.getResponse(), Admission.Rejection.FORBIDDEN_ORIGIN);
+        }
         Admission.Decision decision = admission.tryAdmit(address(exchange));
         if (!decision.admitted()) {
             metrics.rejected(decision.rejection());
@@ -66,12 +77,15 @@ final class AdmittingWebSocketService implements WebSocketService {
     }
 
     private static Mono<Void> reject(ServerHttpResponse response, Admission.Rejection rejection) {
-        response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
+        response.setStatusCode(HttpStatus.valueOf(rejection.status()));
         HttpHeaders headers = response.getHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(rejection.retryAfterSeconds()));
+        if (rejection.retryAfterSeconds() > 0) {
+            headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(rejection.retryAfterSeconds()));
+        }
         headers.setContentType(MediaType.APPLICATION_JSON);
+        String advice = rejection.retryAfterSeconds() > 0 ? "; retry later" : "";
         byte[] body = ("{\"error\":\"" + rejection.tag() + "\",\"message\":\"connection refused: "
-                + rejection.tag().replace('_', ' ') + "; retry later\"}").getBytes(StandardCharsets.UTF_8);
+                + rejection.tag().replace('_', ' ') + advice + "\"}").getBytes(StandardCharsets.UTF_8);
         return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
     }
 }

@@ -76,6 +76,16 @@ final class WebSocketConnectionSocket implements ConnectionSocket {
     }
 
     @Override
+    public String bearerToken() {
+        String header = session.getHandshakeInfo().getHeaders().getFirst(org.springframework.http.HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    @Override
     public boolean isOpen() {
         return session.isOpen();
     }

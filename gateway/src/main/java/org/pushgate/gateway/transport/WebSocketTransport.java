@@ -43,7 +43,7 @@ public class WebSocketTransport {
                         .handlePing(false) // Reactor Netty answers pings itself
                         .compress(false));
         WebSocketHandlerAdapter adapter = new WebSocketHandlerAdapter(new AdmittingWebSocketService(
-                new HandshakeWebSocketService(upgrade), admission, connections, metrics));
+                new HandshakeWebSocketService(upgrade), admission, connections, metrics, properties.allowedOrigins()));
         adapter.setOrder(Ordered.HIGHEST_PRECEDENCE); // ahead of WebFlux's default adapter
         return adapter;
     }

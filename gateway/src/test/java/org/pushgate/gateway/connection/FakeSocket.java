@@ -102,6 +102,14 @@ public final class FakeSocket implements ConnectionSocket {
         });
     }
 
+    /** The Authorization header's bearer token at upgrade, if any. */
+    public volatile String bearerToken;
+
+    @Override
+    public String bearerToken() {
+        return bearerToken;
+    }
+
     @Override
     public boolean isOpen() {
         return !vanished && closedWithCode == null && !inboundEnded.get();

@@ -1,0 +1,219 @@
+package org.pushgate.gateway.connection;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.pushgate.gateway.auth.ChannelPolicy;
+import org.pushgate.gateway.auth.Identity;
+import org.pushgate.gateway.auth.TokenVerifier;
+import org.pushgate.gateway.protocol.ClientCommand;
+import org.pushgate.gateway.protocol.CommandDecoder;
+import org.pushgate.gateway.protocol.ErrorCode;
+import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.protocol.ServerFrames;
+
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * What a connection does with its client's frames: authentication (connect, refresh), subscriptions
+ * under the channel policy, the command rate limit. Runs inside the connection's pipeline, one frame at a
+ * time (the pipeline serializes frames with {@code concatMap}), so per-connection state needs no locks.
+ * Replies go into the connection's own buffer, in order with its messages.
+ */
+final class ClientCommands {
+
+    private final CommandDecoder decoder;
+    private final ConnectionAuth auth;
+    private final ConnectionSettings settings;
+    private final Scheduler clock;
+
+    ClientCommands(CommandDecoder decoder, ConnectionAuth auth, ConnectionSettings settings, Scheduler clock) {
+        this.decoder = decoder;
+        this.auth = auth;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** What happens before the first client frame: the connect deadline, header token, {@code ?channel=}. */
+    Mono<Void> start(Connection connection, ConnectionSocket socket) {
+        List<String> initial = socket.initialChannels();
+        if (!auth.required()) {
+            subscribeAll(connection, initial);
+            return Mono.empty();
+        }
+        connection.deadline(new Connection.AuthDeadline(auth.connectTimeout(), CloseReason.AUTH_TIMEOUT));
+        String headerToken = socket.bearerToken();
+        if (headerToken == null) {
+            connection.pendingChannels(initial); // ?channel= waits for the connect frame
+            return Mono.empty();
+        }
+        return connect(connection, headerToken, null, initial);
+    }
+
+    Mono<Void> onFrame(Connection connection, ConnectionSocket.InboundFrame frame) {
+        connection.touch(clock.now(TimeUnit.NANOSECONDS));
+        switch (frame.type()) {
+            case PING, PONG -> {
+                return Mono.empty(); // liveness only: touch() above is all a ping or pong means to us
+            }
+            default -> {
+                // TEXT and BINARY count against the command rate limit.
+            }
+        }
+        int refusedInARow = connection.takeCommandToken(clock.now(TimeUnit.NANOSECONDS),
+                settings.commandsPerSecond(), settings.commandBurst());
+        if (refusedInARow > 0) {
+            if (refusedInARow >= settings.rateLimitViolations()) {
+                connection.close(CloseReason.RATE_LIMITED);
+            } else {
+                reply(connection, ServerFrames.error(ErrorCode.RATE_LIMITED,
+                        "more than " + settings.commandsPerSecond() + " commands per second", null));
+            }
+            return Mono.empty();
+        }
+        if (frame.type() == ConnectionSocket.InboundFrame.Type.BINARY) {
+            reply(connection, ServerFrames.error(ErrorCode.UNSUPPORTED_FRAME, "binary frames are not supported; send JSON text frames", null));
+            return Mono.empty();
+        }
+        return handle(connection, decoder.decode(frame.text()));
+    }
+
+    private Mono<Void> handle(Connection connection, ClientCommand command) {
+        if (command instanceof ClientCommand.Subscribe s) {
+            subscribe(connection, s);
+        } else if (command instanceof ClientCommand.Unsubscribe u) {
+            if (connection.unsubscribe(u.channel())) {
+                reply(connection, ServerFrames.unsubscribed(u.channel(), u.id()));
+            } else {
+                reply(connection, ServerFrames.error(ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.channel(), u.id()));
+            }
+        } else if (command instanceof ClientCommand.Connect c) {
+            return onConnect(connection, c);
+        } else if (command instanceof ClientCommand.Refresh r) {
+            return onRefresh(connection, r);
+        } else if (command instanceof ClientCommand.Invalid invalid) {
+            reply(connection, ServerFrames.error(invalid.code(), invalid.message(), invalid.id()));
+        }
+        return Mono.empty();
+    }
+
+    private Mono<Void> onConnect(Connection connection, ClientCommand.Connect command) {
+        if (!auth.required()) {
+            reply(connection, ServerFrames.connected(null, 0, command.id()));
+            return Mono.empty();
+        }
+        if (connection.authenticated()) {
+            reply(connection, ServerFrames.error(ErrorCode.ALREADY_CONNECTED, "already connected; use refresh for a new token", command.id()));
+            return Mono.empty();
+        }
+        if (command.token() == null) {
+            connection.close(CloseReason.INVALID_TOKEN);
+            return Mono.empty();
+        }
+        return connect(connection, command.token(), command.id(), connection.pendingChannels());
+    }
+
+    private Mono<Void> connect(Connection connection, String token, tools.jackson.databind.JsonNode id, List<String> initial) {
+        return auth.verifier().verify(token)
+                .doOnNext(identity -> {
+                    String personal = ChannelPolicy.personalChannel(identity.userId());
+                    if (!decoder.validChannel(personal)) {
+                        connection.close(CloseReason.INVALID_TOKEN); // a sub that cannot name a channel
+                        return;
+                    }
+                    connection.authenticate(identity);
+                    connection.pendingChannels(List.of());
+                    connection.deadline(expiry(identity));
+                    reply(connection, ServerFrames.connected(identity.userId(), epochSeconds(identity), id));
+                    subscribe(connection, new ClientCommand.Subscribe(personal, null));
+                    subscribeAll(connection, initial);
+                })
+                .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
+                    connection.close(refused.expired() ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN);
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    private Mono<Void> onRefresh(Connection connection, ClientCommand.Refresh command) {
+        if (!auth.required()) {
+            reply(connection, ServerFrames.refreshed(0, command.id()));
+            return Mono.empty();
+        }
+        Identity current = connection.identity();
+        if (current == null) {
+            reply(connection, ServerFrames.error(ErrorCode.NOT_CONNECTED, "connect before refresh", command.id()));
+            return Mono.empty();
+        }
+        return auth.verifier().verify(command.token())
+                .doOnNext(identity -> {
+                    if (!identity.userId().equals(current.userId())) {
+                        reply(connection, ServerFrames.error(ErrorCode.INVALID_TOKEN, "refresh token is for another user", command.id()));
+                        return;
+                    }
+                    connection.authenticate(identity);
+                    connection.deadline(expiry(identity));
+                    reply(connection, ServerFrames.refreshed(epochSeconds(identity), command.id()));
+                })
+                .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
+                    // The old token still holds until it expires; the client may try again.
+                    reply(connection, ServerFrames.error(ErrorCode.INVALID_TOKEN, refused.getMessage(), command.id()));
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    private void subscribeAll(Connection connection, List<String> channels) {
+        for (String channel : channels) {
+            if (connection.closeReason() != null) {
+                return;
+            }
+            ClientCommand command = decoder.subscribeCommand(channel);
+            if (command instanceof ClientCommand.Subscribe s) {
+                subscribe(connection, s);
+            } else if (command instanceof ClientCommand.Invalid invalid) {
+                reply(connection, ServerFrames.error(invalid.code(), invalid.message(), null));
+            }
+        }
+    }
+
+    private void subscribe(Connection connection, ClientCommand.Subscribe s) {
+        if (auth.required()) {
+            Identity identity = connection.identity();
+            if (identity == null) {
+                reply(connection, ServerFrames.error(ErrorCode.NOT_CONNECTED, "send {\"op\":\"connect\",\"token\":...} first", s.id()));
+                return;
+            }
+            if (!auth.policy().maySubscribe(identity, s.channel())) {
+                reply(connection, ServerFrames.error(ErrorCode.FORBIDDEN, "not allowed to subscribe to " + s.channel(), s.id()));
+                return;
+            }
+        }
+        switch (connection.subscribe(s.channel())) {
+            case SUBSCRIBED -> reply(connection, ServerFrames.subscribed(s.channel(), s.id()));
+            case ALREADY_SUBSCRIBED -> reply(connection, ServerFrames.error(ErrorCode.ALREADY_SUBSCRIBED,
+                    "already subscribed to " + s.channel(), s.id()));
+            case LIMIT_REACHED -> connection.close(CloseReason.TOO_MANY_SUBSCRIPTIONS);
+            case CLOSED -> {
+                // The connection is closing; the subscribe is moot.
+            }
+        }
+    }
+
+    private Connection.AuthDeadline expiry(Identity identity) {
+        long millis = identity.expiresAt().toEpochMilli() - clock.now(TimeUnit.MILLISECONDS);
+        return new Connection.AuthDeadline(Duration.ofMillis(Math.max(0, millis)), CloseReason.TOKEN_EXPIRED);
+    }
+
+    private static long epochSeconds(Identity identity) {
+        return identity.expiresAt() == null ? 0 : identity.expiresAt().getEpochSecond();
+    }
+
+    /** Replies share the connection's bounded buffer, so they stay in order with the messages around them. */
+    private static void reply(Connection connection, OutboundFrame frame) {
+        // The offer result needs no handling: a refused reply means the connection is being cut or closed.
+        connection.buffer().offer(frame);
+    }
+}

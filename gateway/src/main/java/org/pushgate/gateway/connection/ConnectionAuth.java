@@ -1,0 +1,24 @@
+package org.pushgate.gateway.connection;
+
+import java.time.Duration;
+
+import org.pushgate.gateway.auth.AuthMode;
+import org.pushgate.gateway.auth.ChannelPolicy;
+import org.pushgate.gateway.auth.TokenVerifier;
+
+/**
+ * How connections authenticate and what they may subscribe to.
+ *
+ * @param verifier null in mode none
+ * @param policy null in mode none (every channel is open)
+ */
+public record ConnectionAuth(AuthMode mode, TokenVerifier verifier, ChannelPolicy policy, Duration connectTimeout) {
+
+    public static ConnectionAuth none() {
+        return new ConnectionAuth(AuthMode.NONE, null, null, Duration.ofSeconds(10));
+    }
+
+    public boolean required() {
+        return mode == AuthMode.JWT;
+    }
+}
