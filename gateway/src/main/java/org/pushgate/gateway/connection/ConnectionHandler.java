@@ -105,7 +105,7 @@ public final class ConnectionHandler {
     Mono<Void> run(Connection connection, ConnectionSocket socket) {
         // Frames are handled one at a time, in order; a connect may wait for its token's verification.
         Mono<Void> inbound = commands.start(connection, socket)
-                .thenMany(socket.receive().concatMap(frame -> commands.onFrame(connection, frame)))
+                .thenMany(socket.receive().concatMap(frame -> commands.onFrame(connection, frame), 1))
                 .then(socket.peerCloseCode()
                         .map(code -> code == CloseReason.RESET.code() ? CloseReason.RESET : CloseReason.CLIENT_CLOSE)
                         .defaultIfEmpty(CloseReason.RESET))
@@ -116,8 +116,7 @@ public final class ConnectionHandler {
         // Prefetch 1: the subscriber buffer is the connection's queue; merge must not hold a second one.
         Flux<OutboundFrame> outbound = Flux.merge(1,
                         connection.buffer().frames(),
-                        heartbeats(),
-                        livenessProbes(connection),
+                        timers(connection),
                         authDeadlines(connection))
                 .takeUntilOther(connection.closed())
                 .doOnNext(frame -> {
@@ -139,6 +138,18 @@ public final class ConnectionHandler {
         return Mono.when(inbound, sending, closing);
     }
 
+    /**
+     * The connection's heartbeat and liveness timers. With equal intervals (the default) one timer does
+     * both: each tick sends a heartbeat and a ping; that saves a scheduled task and its operators on every
+     * connection.
+     */
+    Flux<OutboundFrame> timers(Connection connection) {
+        if (settings.heartbeatInterval().equals(settings.livenessInterval())) {
+            return livenessProbes(connection, true);
+        }
+        return Flux.merge(heartbeats(), livenessProbes(connection, false));
+    }
+
     /** Heartbeat frames; dropped, never errored, while the socket cannot take them. */
     Flux<OutboundFrame> heartbeats() {
         Duration every = settings.heartbeatInterval();
@@ -151,14 +162,16 @@ public final class ConnectionHandler {
      * A ping every liveness interval; if no frame at all (pong or other) has arrived when the timeout after
      * that ping runs out, the connection is closed as {@link CloseReason#LIVENESS_TIMEOUT}.
      */
-    Flux<OutboundFrame> livenessProbes(Connection connection) {
+    Flux<OutboundFrame> livenessProbes(Connection connection, boolean withHeartbeat) {
         Duration every = settings.livenessInterval();
         Duration timeout = settings.livenessTimeout();
         return counted(Flux.interval(every, every, timers)
                 .onBackpressureDrop()
                 .concatMap(tick -> {
                     long sentAt = now();
-                    return Mono.just(ServerFrames.PING).concatWith(Mono.delay(timeout, timers)
+                    Flux<OutboundFrame> probe = withHeartbeat ? Flux.just(ServerFrames.HEARTBEAT, ServerFrames.PING)
+                            : Flux.just(ServerFrames.PING);
+                    return probe.concatWith(Mono.delay(timeout, timers)
                             .doOnNext(elapsed -> {
                                 if (connection.lastInboundNanos() < sentAt) {
                                     connection.close(CloseReason.LIVENESS_TIMEOUT);
@@ -170,8 +183,8 @@ public final class ConnectionHandler {
 
     private Flux<OutboundFrame> counted(Flux<OutboundFrame> timer) {
         AtomicInteger active = registry.timerCounter();
-        return timer.doOnSubscribe(s -> active.incrementAndGet())
-                .doFinally(signal -> active.decrementAndGet());
+        // using(): one operator that counts at subscription and uncounts on complete, error or cancel.
+        return Flux.using(active::incrementAndGet, count -> timer, count -> active.decrementAndGet());
     }
 
     /** Closes the connection at its auth deadline (connect timeout, then token expiry); a refresh moves it. */

@@ -98,6 +98,24 @@ class ConnectionPipelineTest {
     }
 
     @Test
+    void withEqualIntervalsOneTimerSendsBothTheHeartbeatAndThePing() {
+        FakeSocket socket = new FakeSocket();
+        StepVerifier.create(serve(handler(HEARTBEAT, HEARTBEAT, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> assertThat(registry.activeTimers()).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(HEARTBEAT))
+                .then(() -> assertThat(socket.sent).extracting(f -> f.kind()).containsExactly(Kind.HEARTBEAT, Kind.PING))
+                .then(() -> socket.inbound.next(ConnectionSocket.InboundFrame.of(ConnectionSocket.InboundFrame.Type.PONG)))
+                .then(() -> clock.advanceTimeBy(HEARTBEAT))
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).isEqualTo(2))
+                .then(() -> assertThat(socket.count(Kind.PING)).isEqualTo(2))
+                .then(() -> socket.peerCloses(1000))
+                .expectComplete()
+                .verify(VERIFY);
+        assertEverythingReleased(socket);
+    }
+
+    @Test
     void heartbeatNeverErrorsOnASlowDownstream() {
         ConnectionHandler handler = handler(HEARTBEAT, NEVER, 16, OverflowPolicy.DISCONNECT);
         StepVerifier.create(handler.heartbeats(), 0)
@@ -278,7 +296,7 @@ class ConnectionPipelineTest {
 
         assertThat(registry.size()).isEqualTo(1);
         assertThat(hub.subscriptionCount()).isEqualTo(2);
-        assertThat(registry.activeTimers()).isEqualTo(2);
+        assertThat(registry.activeTimers()).as("equal intervals: one timer does heartbeat and liveness").isEqualTo(1);
 
         ending.trigger.accept(new Served(socket, subscription), this);
 

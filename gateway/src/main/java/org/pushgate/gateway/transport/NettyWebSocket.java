@@ -1,0 +1,146 @@
+package org.pushgate.gateway.transport;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.pushgate.gateway.connection.CloseReason;
+import org.pushgate.gateway.connection.ConnectionSocket;
+import org.pushgate.gateway.protocol.OutboundFrame;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/**
+ * A Reactor Netty WebSocket as a {@link ConnectionSocket}. It keeps only what the pipeline needs (the
+ * inbound and outbound of the socket, its channel, and the few handshake facts copied out at upgrade), so a
+ * long-lived connection holds no HTTP request, headers map or exchange.
+ */
+final class NettyWebSocket implements ConnectionSocket {
+
+    private final WebsocketInbound in;
+    private final WebsocketOutbound out;
+    private final Channel channel;
+    private final String remoteAddress;
+    private final List<String> initialChannels;
+    private final String bearerToken;
+    private final int maxFrameBytes;
+
+    NettyWebSocket(WebsocketInbound in, WebsocketOutbound out, Channel channel, String remoteAddress,
+                   List<String> initialChannels, String bearerToken, int maxFrameBytes) {
+        this.in = in;
+        this.out = out;
+        this.channel = channel;
+        this.remoteAddress = remoteAddress;
+        this.initialChannels = initialChannels;
+        this.bearerToken = bearerToken;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    static String address(InetSocketAddress remote) {
+        if (remote == null) {
+            return "unknown";
+        }
+        return remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
+    }
+
+    @Override
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public List<String> initialChannels() {
+        return initialChannels;
+    }
+
+    @Override
+    public String bearerToken() {
+        return bearerToken;
+    }
+
+    @Override
+    public Flux<InboundFrame> receive() {
+        // Reactor Netty releases each frame after onNext: the text is copied out synchronously here.
+        return in.aggregateFrames(maxFrameBytes)
+                .receiveFrames()
+                .map(NettyWebSocket::toInbound)
+                .onErrorMap(NettyWebSocket::violation);
+    }
+
+    private static InboundFrame toInbound(WebSocketFrame frame) {
+        if (frame instanceof TextWebSocketFrame text) {
+            return InboundFrame.text(text.text());
+        }
+        if (frame instanceof PongWebSocketFrame) {
+            return InboundFrame.of(InboundFrame.Type.PONG);
+        }
+        if (frame instanceof PingWebSocketFrame) {
+            return InboundFrame.of(InboundFrame.Type.PING);
+        }
+        if (frame instanceof BinaryWebSocketFrame) {
+            return InboundFrame.of(InboundFrame.Type.BINARY);
+        }
+        return InboundFrame.of(InboundFrame.Type.BINARY); // continuation frames are aggregated above; anything else is not text
+    }
+
+    /**
+     * One frame in flight: the next frame is requested when the previous one has left for the socket. A
+     * peer that stops reading therefore backs up into its bounded subscriber buffer and nowhere else, and an
+     * idle connection holds no send queue (Reactor Netty's Flux send keeps a 128-slot queue per socket,
+     * about 1 KiB, for the socket's whole life).
+     */
+    @Override
+    public Mono<Void> send(Flux<OutboundFrame> frames) {
+        return frames.concatMap(frame -> out.sendObject(toFrame(frame)).then(), 1).then();
+    }
+
+    private static WebSocketFrame toFrame(OutboundFrame frame) {
+        if (frame.kind() == OutboundFrame.Kind.PING) {
+            return new PingWebSocketFrame();
+        }
+        // wrappedBuffer shares the frame's bytes: one encoded array serves every subscriber of a message.
+        return new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
+    }
+
+    @Override
+    public Mono<Void> close(int code, String reason) {
+        return out.sendClose(code, reason);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    @Override
+    public Mono<Integer> peerCloseCode() {
+        return in.receiveCloseStatus().map(WebSocketCloseStatus::code);
+    }
+
+    private static Throwable violation(Throwable error) {
+        if (error instanceof TooLongFrameException) {
+            return new ViolationException(CloseReason.FRAME_TOO_LARGE, error);
+        }
+        if (error instanceof CorruptedWebSocketFrameException corrupted) {
+            boolean tooBig = corrupted.closeStatus() != null && corrupted.closeStatus().code() == CloseReason.FRAME_TOO_LARGE.code();
+            return new ViolationException(tooBig ? CloseReason.FRAME_TOO_LARGE : CloseReason.PROTOCOL_ERROR, error);
+        }
+        if (error instanceof CorruptedFrameException) {
+            return new ViolationException(CloseReason.PROTOCOL_ERROR, error);
+        }
+        return error;
+    }
+}

@@ -1,0 +1,132 @@
+package org.pushgate.gateway.transport;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+
+import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.connection.ConnectionHandler;
+import org.pushgate.gateway.metrics.GatewayMetrics;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.WebsocketServerSpec;
+
+/**
+ * The WebSocket endpoint {@code /ws}, served straight on Reactor Netty in front of WebFlux (it decorates the
+ * application's {@link HttpHandler}; every other path goes to WebFlux unchanged). An upgrade never creates a
+ * WebFlux exchange, filter chain or request observation, which would otherwise live as long as the socket.
+ *
+ * <p>In order, before anything per-connection exists: the Origin check (403), admission (429/503 with
+ * Retry-After), then the handshake. An admitted upgrade carries its admission ticket into the connection
+ * pipeline, which returns it on release; if the handshake fails before the pipeline starts, it is returned
+ * here.
+ */
+final class WebSocketEndpoint implements HttpHandler {
+
+    static final String PATH = "/ws";
+
+    private final HttpHandler next;
+    private final Admission admission;
+    private final ConnectionHandler connections;
+    private final GatewayMetrics metrics;
+    private final Set<String> allowedOrigins;
+    private final int maxFrameBytes;
+    private final WebsocketServerSpec spec;
+
+    /** @param allowedOrigins empty: any origin (and requests without one) may upgrade */
+    WebSocketEndpoint(HttpHandler next, Admission admission, ConnectionHandler connections, GatewayMetrics metrics,
+                      List<String> allowedOrigins, int maxFrameBytes) {
+        this.next = next;
+        this.admission = admission;
+        this.connections = connections;
+        this.metrics = metrics;
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
+        this.maxFrameBytes = maxFrameBytes;
+        this.spec = WebsocketServerSpec.builder()
+                .maxFramePayloadLength(maxFrameBytes)
+                .handlePing(false) // Reactor Netty answers pings itself
+                .compress(false)
+                .build();
+    }
+
+    @Override
+    public Mono<Void> handle(ServerHttpRequest request, ServerHttpResponse response) {
+        if (!PATH.equals(request.getPath().pathWithinApplication().value())) {
+            return next.handle(request, response);
+        }
+        HttpServerRequest nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        HttpServerResponse nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
+        if (!"websocket".equalsIgnoreCase(request.getHeaders().getUpgrade())) {
+            return error(response, HttpStatus.BAD_REQUEST, "not_a_websocket_upgrade",
+                    "this endpoint only accepts WebSocket upgrades", 0);
+        }
+        String origin = request.getHeaders().getOrigin();
+        if (origin != null && !allowedOrigins.isEmpty() && !allowedOrigins.contains(origin)) {
+            // Cross-site WebSocket hijacking: a foreign page's upgrade is refused before anything is made.
+            return reject(response, Admission.Rejection.FORBIDDEN_ORIGIN);
+        }
+        String address = NettyWebSocket.address(nativeRequest.remoteAddress());
+        Admission.Decision decision = admission.tryAdmit(address);
+        if (!decision.admitted()) {
+            return reject(response, decision.rejection());
+        }
+        Admission.Ticket ticket = decision.ticket();
+        List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
+        String token = bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        boolean[] started = new boolean[1];
+        return nativeResponse.sendWebsocket((in, out) -> {
+                    started[0] = true;
+                    // The handshake is done and what the connection needs was copied out above: drop the
+                    // request and response headers Reactor Netty would otherwise keep for the socket's life.
+                    nativeRequest.requestHeaders().clear();
+                    nativeResponse.responseHeaders().clear();
+                    NettyWebSocket socket = new NettyWebSocket(in, out, ((Connection) in).channel(), address,
+                            List.copyOf(channels), token, maxFrameBytes);
+                    return connections.handle(socket, ticket::release);
+                }, spec)
+                .doFinally(signal -> {
+                    if (!started[0]) {
+                        ticket.release(); // the handshake failed: no pipeline will ever return it
+                    }
+                });
+    }
+
+    private static String bearerToken(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    private Mono<Void> reject(ServerHttpResponse response, Admission.Rejection rejection) {
+        metrics.rejected(rejection);
+        String advice = rejection.retryAfterSeconds() > 0 ? "; retry later" : "";
+        return error(response, HttpStatus.valueOf(rejection.status()), rejection.tag(),
+                "connection refused: " + rejection.tag().replace('_', ' ') + advice, rejection.retryAfterSeconds());
+    }
+
+    private static Mono<Void> error(ServerHttpResponse response, HttpStatus status, String code, String message,
+                                    int retryAfterSeconds) {
+        response.setStatusCode(status);
+        HttpHeaders headers = response.getHeaders();
+        if (retryAfterSeconds > 0) {
+            headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        }
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        byte[] body = ("{\"error\":\"" + code + "\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+}
