@@ -131,8 +131,10 @@ public final class ConnectionHandler {
                     return Mono.empty();
                 });
 
+        // A reset socket is gone: there is no one to send a close frame to (and 1006 may not go on the wire).
         Mono<Void> closing = connection.closed()
-                .flatMap(reason -> socket.close(reason.code(), reason.text())
+                .filter(reason -> reason != CloseReason.RESET)
+                .flatMap(reason -> Mono.defer(() -> socket.close(reason.code(), reason.text()))
                         .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
 
         return Mono.when(inbound, sending, closing);

@@ -290,9 +290,10 @@ class ConnectionPipelineTest {
         FakeSocket socket = new FakeSocket("news", "sports");
         socket.stalled = ending == Ending.SLOW_CONSUMER;
         AtomicInteger terminations = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
         Disposable subscription = serve(handler(HEARTBEAT, LIVENESS, 8, OverflowPolicy.DISCONNECT), socket)
                 .doFinally(signal -> terminations.incrementAndGet())
-                .subscribe();
+                .subscribe(done -> { }, error -> errors.incrementAndGet());
 
         assertThat(registry.size()).isEqualTo(1);
         assertThat(hub.subscriptionCount()).isEqualTo(2);
@@ -301,6 +302,7 @@ class ConnectionPipelineTest {
         ending.trigger.accept(new Served(socket, subscription), this);
 
         assertThat(terminations.get()).as("pipeline terminated").isEqualTo(1);
+        assertThat(errors.get()).as("pipeline ended without an error").isZero();
         assertThat(events.disconnects(ending.reason)).as("counted as " + ending.reason).isEqualTo(1);
         if (ending != Ending.CANCEL && ending != Ending.CLIENT_CLOSE_FRAME && ending != Ending.SOCKET_DIES
                 && ending != Ending.INBOUND_ERROR) {

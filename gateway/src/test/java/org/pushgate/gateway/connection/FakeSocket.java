@@ -92,6 +92,10 @@ public final class FakeSocket implements ConnectionSocket {
 
     @Override
     public Mono<Void> close(int code, String reason) {
+        if (code == 1005 || code == 1006 || code == 1015) {
+            // As Netty does: these codes are reserved for reporting and may never be sent in a close frame.
+            throw new IllegalArgumentException("WebSocket close status code does NOT comply with RFC-6455: " + code);
+        }
         return Mono.fromRunnable(() -> {
             if (closedWithCode == null) {
                 closedWithCode = code;
