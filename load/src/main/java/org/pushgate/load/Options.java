@@ -46,6 +46,7 @@ public final class Options {
     public int payloadBytes = 128;
     public int publishConcurrency = 32;
     public double minDeliveryRatio = 0.99;
+    public boolean allowRejections;
 
     public int cycles;
     public int concurrency = 32;
@@ -58,7 +59,7 @@ public final class Options {
     public double p99Factor = 2.0;
     public double p99SlackMs = 2.0;
     public double memToleranceMiB = 64;
-    public int slowReceiveBuffer = 4096;
+    public int slowReceiveBuffer = 65536;
 
     public List<String> sourceAddresses = new ArrayList<>();
     public int processes;
@@ -136,7 +137,7 @@ public final class Options {
         return o;
     }
 
-    private static final Set<String> FLAGS = Set.of("no-html", "quiet", "verbose", "allow-remote");
+    private static final Set<String> FLAGS = Set.of("no-html", "quiet", "verbose", "allow-remote", "allow-rejections");
 
     private void applyDefaults() {
         if (scenario == null) {
@@ -169,11 +170,11 @@ public final class Options {
                 settleTimeoutMs = 10_000;
             }
             case "slow" -> {
-                connections = 40;
-                publishRate = 200;
-                payloadBytes = 4096;
-                durationMs = 8_000;
-                warmupMs = 1_000;
+                connections = 8;
+                publishRate = 300;
+                payloadBytes = 12_288;
+                durationMs = 6_000;
+                warmupMs = 4_000;
             }
             default -> {
             }
@@ -199,6 +200,7 @@ public final class Options {
             case "payload-bytes" -> payloadBytes = intIn(key, v, 0, 16 * 1024 * 1024);
             case "publish-concurrency" -> publishConcurrency = intIn(key, v, 1, 10_000);
             case "min-delivery-ratio" -> minDeliveryRatio = dbl(key, v, 0, 1);
+            case "allow-rejections" -> allowRejections = bool(v);
             case "cycles" -> cycles = intIn(key, v, 0, 100_000_000);
             case "concurrency" -> concurrency = intIn(key, v, 1, 100_000);
             case "warmup-cycles" -> warmupCycles = intIn(key, v, 0, 1_000_000);
@@ -268,7 +270,8 @@ public final class Options {
             return timeoutMs;
         }
         long ramp = rate > 0 ? (long) (connections / rate * 1000) : connections * 2L;
-        long phases = scenario != null && scenario.equals("slow") ? 2 * (durationMs + warmupMs) : durationMs + warmupMs;
+        long phases = scenario != null && scenario.equals("slow") ? 3 * durationMs + 3 * warmupMs + 20_000
+                : durationMs + 3 * warmupMs;
         return ramp + phases + settleTimeoutMs + 60_000;
     }
 
@@ -471,6 +474,8 @@ public final class Options {
                   --rate R                connects per second while ramping, 0 = as fast as possible
                   --max-inflight N        handshakes in flight at once (default 256)
                   --connect-timeout D     TCP connect + upgrade timeout (default 10s)
+                  --allow-rejections      503 answers of the gateway's admission valve do not fail the verdict
+                                          (they are still counted, as rejected_503)
                   --source-addresses L    local addresses to bind: 127.0.0.1,127.0.0.2 or 127.0.0.1-127.0.0.8
                                           (default: 127.0.0.1, or enough 127.0.0.x for 25,000 per address)
                   --processes K|auto      generator processes (default auto: one per 18,000 connections)
@@ -492,7 +497,8 @@ public final class Options {
             case "fanout" -> """
                     fanout: N subscribers of one channel; publish --publish-rate msg/s for --duration.
                       --channel NAME (load-fanout)  --publish-rate R (200)  --payload-bytes B (128)
-                      --warmup D (2s)  --publish-concurrency N (32)  --min-delivery-ratio X (0.99)
+                      --warmup D (2s; extended up to 3x until publish latency settles)
+                      --publish-concurrency N (32)  --min-delivery-ratio X (0.99)
                       Defaults: --connections 200 --publish-rate 200 --duration 10s
                     """;
             case "channels" -> """
@@ -509,13 +515,15 @@ public final class Options {
                       --duration D (40s, upper bound for the cycles)
                     """;
             case "slow" -> """
-                    slow: a fraction of subscribers stop reading while messages flow. Runs a baseline phase with
-                      everyone reading, then a phase with the slow ones stalled. Verdict: server memory bounded,
-                      the overflow policy acts on the slow ones (4xxx closes or drop/disconnect metrics), fast
-                      subscribers' p99 within --p99-factor of the baseline (plus --p99-slack-ms).
+                    slow: a fraction of subscribers stop reading while messages flow. Phases: baseline (everyone
+                      reads), slow (the slow ones stalled), baseline again (slow ones cut or reading). Verdict: server
+                      memory bounded, the overflow policy acts on the slow ones (4xxx closes or drop/disconnect
+                      metrics), fast subscribers' p99 within --p99-factor of the worse baseline (or + --p99-slack-ms).
                       --slow-fraction F (0.25)  --p99-factor X (2)  --p99-slack-ms MS (2)  --mem-tolerance-mib M (64)
-                      --slow-receive-buffer BYTES (4096)  --publish-rate R (200)  --payload-bytes B (4096)
-                      Defaults: --connections 40 --duration 8s per phase
+                      --slow-receive-buffer BYTES (65536)  --publish-rate R (300)  --payload-bytes B (12288)
+                      --warmup D (4s)  Defaults: --connections 8 --duration 6s per phase
+                      Each slow subscriber must be sent more than the gateway's buffer plus the kernel's socket
+                      buffers (several MiB) during --duration, or the overflow policy never acts.
                     """;
             default -> """
                     usage: java -jar load/target/load-gen.jar <scenario> [options]

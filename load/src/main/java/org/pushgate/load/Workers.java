@@ -1,0 +1,42 @@
+package org.pushgate.load;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The coordinator's view of the processes that hold connections: its own JVM ({@link LocalWorkers}) or K child
+ * JVMs of the generator ({@link ChildWorkers}), each with a share of the connections or cycles.
+ */
+interface Workers extends AutoCloseable {
+
+    /** Starts ramping the connections (or running the churn cycles), without waiting. */
+    void start();
+
+    /** Waits until every worker has opened (or failed) its connections, or finished its cycles. */
+    boolean awaitReady(long deadlineNanos);
+
+    /** The workers' cumulative counters, summed; see {@link Merged#sumProgress}. */
+    Map<String, Object> progress();
+
+    /** Slow subscribers stop reading. */
+    void stall();
+
+    /** Slow subscribers read again (and so see how the gateway closed them, if it did). */
+    void wake();
+
+    /** Closes every connection and returns each worker's report. */
+    List<Map<String, Object>> stop(long timeoutMs);
+
+    int count();
+
+    @Override
+    void close();
+
+    static Workers create(Options o, List<String> sourceAddresses, long deadlineNanos) {
+        int k = o.effectiveProcesses();
+        if (k <= 1) {
+            return new LocalWorkers(o, sourceAddresses, deadlineNanos);
+        }
+        return new ChildWorkers(o, k, sourceAddresses, deadlineNanos);
+    }
+}

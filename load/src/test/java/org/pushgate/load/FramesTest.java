@@ -1,0 +1,59 @@
+package org.pushgate.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class FramesTest {
+
+    @Test
+    void readsTheFieldsOfAMessageFrameWhateverTheirOrder() {
+        String frame = "{\"data\":{\"t\":123456789,\"s\":5,\"p\":1,\"pad\":\"xxxx\"},\"op\":\"message\","
+                + "\"channel\":\"news\",\"offset\":17}";
+        assertThat(Frames.stringField(frame, "op")).isEqualTo("message");
+        assertThat(Frames.longField(frame, "t", -1)).isEqualTo(123456789L);
+        assertThat(Frames.longField(frame, "p", -1)).isEqualTo(1L);
+        assertThat(Frames.longField(frame, "offset", -1)).isEqualTo(17L);
+    }
+
+    @Test
+    void toleratesWhitespaceAndSkipsStringValuesThatLookLikeKeys() {
+        String frame = "{ \"channel\" : \"op\", \"op\" : \"subscribed\" , \"id\" : 7 }";
+        assertThat(Frames.stringField(frame, "op")).isEqualTo("subscribed");
+        assertThat(Frames.longField(frame, "id", -1)).isEqualTo(7L);
+    }
+
+    @Test
+    void missingOrNonNumericFieldsGiveTheDefault() {
+        assertThat(Frames.longField("{\"op\":\"heartbeat\"}", "t", -1)).isEqualTo(-1L);
+        assertThat(Frames.longField("{\"t\":\"abc\"}", "t", -1)).isEqualTo(-1L);
+        assertThat(Frames.longField("{\"t\":-5}", "t", 0)).isEqualTo(-5L);
+        assertThat(Frames.stringField("{\"op\":5}", "op")).isNull();
+        assertThat(Frames.stringField("{}", "op")).isNull();
+    }
+
+    @Test
+    void unescapesErrorCodesAndMessages() {
+        String frame = "{\"op\":\"error\",\"id\":1,\"code\":\"bad_request\",\"message\":\"a \\\"quoted\\\" word\"}";
+        assertThat(Frames.stringField(frame, "code")).isEqualTo("bad_request");
+        assertThat(Frames.stringField(frame, "message")).isEqualTo("a \"quoted\" word");
+    }
+
+    @Test
+    void buildsClientFramesAndPublishBodiesThatAreValidJson() {
+        assertThat(Json.parse(Frames.subscribe("a\"b", 3)))
+                .isEqualTo(Map.of("op", "subscribe", "channel", "a\"b", "id", 3L));
+        assertThat(Json.parse(Frames.unsubscribe("news", 4)))
+                .isEqualTo(Map.of("op", "unsubscribe", "channel", "news", "id", 4L));
+        String data = Frames.data(99, 2, 1, Frames.pad(100));
+        Map<String, Object> body = Json.parseObject(Frames.publishBody("news", data));
+        assertThat(body.get("channel")).isEqualTo("news");
+        assertThat(Json.obj(body, "data")).containsEntry("t", 99L).containsEntry("s", 2L).containsEntry("p", 1L);
+        assertThat(Frames.publishBody("news", data).length()).isBetween(90, 130);
+        assertThat(Json.parseObject(Frames.broadcastBody(List.of("a", "b"), "1")))
+                .isEqualTo(Map.of("channels", List.of("a", "b"), "data", 1L));
+    }
+}
