@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 import org.pushgate.gateway.auth.TokenVerifier;
+import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -56,11 +56,10 @@ public final class ApiAccessFilter implements WebFilter {
             return deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden",
                     "no gateway.api.key or gateway.api.jwt is configured, so only loopback clients may use this API");
         }
-        String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String credential = ErrorResponses.bearerToken(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        if (credential == null) {
             return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "missing Authorization: Bearer <credential>");
         }
-        String credential = header.substring(7).trim();
         if (key != null && MessageDigest.isEqual(credential.getBytes(StandardCharsets.UTF_8), key)) {
             return chain.filter(exchange);
         }
@@ -76,12 +75,6 @@ public final class ApiAccessFilter implements WebFilter {
     }
 
     private static Mono<Void> deny(ServerHttpResponse response, HttpStatus status, String code, String message) {
-        response.setStatusCode(status);
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        if (status == HttpStatus.UNAUTHORIZED) {
-            response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-        }
-        byte[] body = ("{\"error\":\"" + code + "\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+        return ErrorResponses.write(response, status, code, message, 0);
     }
 }

@@ -1,15 +1,14 @@
 package org.pushgate.gateway.transport;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.connection.ConnectionHandler;
 import org.pushgate.gateway.metrics.GatewayMetrics;
+import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -69,7 +68,7 @@ final class WebSocketEndpoint implements HttpHandler {
         HttpServerRequest nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
         HttpServerResponse nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
         if (!"websocket".equalsIgnoreCase(request.getHeaders().getUpgrade())) {
-            return error(response, HttpStatus.BAD_REQUEST, "not_a_websocket_upgrade",
+            return ErrorResponses.write(response, HttpStatus.BAD_REQUEST, "not_a_websocket_upgrade",
                     "this endpoint only accepts WebSocket upgrades", 0);
         }
         String origin = request.getHeaders().getOrigin();
@@ -84,7 +83,7 @@ final class WebSocketEndpoint implements HttpHandler {
         }
         Admission.Ticket ticket = decision.ticket();
         List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
-        String token = bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        String token = ErrorResponses.bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         boolean[] started = new boolean[1];
         return nativeResponse.sendWebsocket((in, out) -> {
                     started[0] = true;
@@ -103,30 +102,10 @@ final class WebSocketEndpoint implements HttpHandler {
                 });
     }
 
-    private static String bearerToken(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = header.substring(7).trim();
-        return token.isEmpty() ? null : token;
-    }
-
     private Mono<Void> reject(ServerHttpResponse response, Admission.Rejection rejection) {
         metrics.rejected(rejection);
         String advice = rejection.retryAfterSeconds() > 0 ? "; retry later" : "";
-        return error(response, HttpStatus.valueOf(rejection.status()), rejection.tag(),
+        return ErrorResponses.write(response, HttpStatus.valueOf(rejection.status()), rejection.tag(),
                 "connection refused: " + rejection.tag().replace('_', ' ') + advice, rejection.retryAfterSeconds());
-    }
-
-    private static Mono<Void> error(ServerHttpResponse response, HttpStatus status, String code, String message,
-                                    int retryAfterSeconds) {
-        response.setStatusCode(status);
-        HttpHeaders headers = response.getHeaders();
-        if (retryAfterSeconds > 0) {
-            headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
-        }
-        headers.setContentType(MediaType.APPLICATION_JSON);
-        byte[] body = ("{\"error\":\"" + code + "\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
     }
 }
