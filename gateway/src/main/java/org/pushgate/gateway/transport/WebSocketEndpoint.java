@@ -2,6 +2,7 @@ package org.pushgate.gateway.transport;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.connection.ConnectionHandler;
@@ -84,9 +85,9 @@ final class WebSocketEndpoint implements HttpHandler {
         Admission.Ticket ticket = decision.ticket();
         List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
         String token = ErrorResponses.bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
-        boolean[] started = new boolean[1];
+        AtomicBoolean started = new AtomicBoolean();
         return nativeResponse.sendWebsocket((in, out) -> {
-                    started[0] = true;
+                    started.set(true);
                     // The handshake is done and what the connection needs was copied out above: drop the
                     // request and response headers Reactor Netty would otherwise keep for the socket's life.
                     nativeRequest.requestHeaders().clear();
@@ -96,7 +97,7 @@ final class WebSocketEndpoint implements HttpHandler {
                     return connections.handle(socket, ticket::release);
                 }, spec)
                 .doFinally(signal -> {
-                    if (!started[0]) {
+                    if (!started.get()) {
                         ticket.release(); // the handshake failed: no pipeline will ever return it
                     }
                 });
