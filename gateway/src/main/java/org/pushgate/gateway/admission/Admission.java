@@ -114,6 +114,11 @@ public final class Admission {
         draining = true;
     }
 
+    /** Accepts upgrades again (a stopped context that is started again). */
+    public void resume() {
+        draining = false;
+    }
+
     public boolean draining() {
         return draining;
     }

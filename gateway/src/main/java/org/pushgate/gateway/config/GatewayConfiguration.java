@@ -98,7 +98,8 @@ public class GatewayConfiguration {
         GatewayProperties.Auth auth = properties.auth();
         ConnectionAuth connectionAuth = auth.mode() == AuthMode.JWT
                 ? new ConnectionAuth(AuthMode.JWT, new JwtTokenVerifier(auth.jwt()),
-                        new ChannelPolicy(auth.namespaces(), auth.defaultAccess()), auth.connectTimeout())
+                        new ChannelPolicy(auth.namespaces(), auth.defaultAccess()), auth.connectTimeout(),
+                        auth.jwt().clockSkew())
                 : ConnectionAuth.none();
         return new ConnectionHandler(hub, registry, settings, connectionAuth,
                 new CommandDecoder(channelNames, properties.limits().maxFrameBytes(), properties.limits().maxTokenBytes()),

@@ -156,6 +156,12 @@ final class ClientCommands {
                     connection.authenticate(identity);
                     connection.deadline(expiry(identity));
                     reply(connection, ServerFrames.refreshed(epochSeconds(identity), command.id()));
+                    // A newer token may claim less: drop what it no longer allows.
+                    for (String channel : connection.channels()) {
+                        if (!auth.policy().maySubscribe(identity, channel) && connection.unsubscribe(channel)) {
+                            reply(connection, ServerFrames.unsubscribed(channel, null));
+                        }
+                    }
                 })
                 .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
                     // The old token still holds until it expires; the client may try again.
@@ -203,7 +209,8 @@ final class ClientCommands {
     }
 
     private Connection.AuthDeadline expiry(Identity identity) {
-        long millis = identity.expiresAt().toEpochMilli() - clock.now(TimeUnit.MILLISECONDS);
+        // The verifier accepts a token until exp plus the clock skew; the connection lives as long.
+        long millis = identity.expiresAt().toEpochMilli() + auth.clockSkew().toMillis() - clock.now(TimeUnit.MILLISECONDS);
         return new Connection.AuthDeadline(Duration.ofMillis(Math.max(0, millis)), CloseReason.TOKEN_EXPIRED);
     }
 

@@ -132,9 +132,12 @@ public final class ConnectionHandler {
                 });
 
         // A reset socket is gone: there is no one to send a close frame to (and 1006 may not go on the wire).
+        // A peer that does not take the close frame (a slow consumer's full TCP window, a half-open peer) gets
+        // the liveness timeout to do so; then the TCP connection is aborted, which ends the inbound side.
         Mono<Void> closing = connection.closed()
                 .filter(reason -> reason != CloseReason.RESET)
                 .flatMap(reason -> Mono.defer(() -> socket.close(reason.code(), reason.text()))
+                        .timeout(settings.livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
                         .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
 
         return Mono.when(inbound, sending, closing);

@@ -31,6 +31,9 @@ public interface ConnectionSocket {
     /** Sends a close frame with this code and reason and closes the socket. Idempotent. */
     Mono<Void> close(int code, String reason);
 
+    /** Closes the TCP connection at once, without a close handshake (a peer that will not take our close frame). */
+    void abort();
+
     /** The bearer token of the upgrade request's Authorization header, or null. */
     String bearerToken();
 

@@ -37,6 +37,7 @@ public final class GracefulShutdown implements SmartLifecycle {
 
     @Override
     public void start() {
+        admission.resume(); // a context stopped and started again serves again
         running = true;
     }
 

@@ -8,6 +8,7 @@ import org.pushgate.gateway.auth.TokenVerifier;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -16,8 +17,9 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Guards the backend APIs: {@code /api/**} needs the {@code publish} scope, {@code /admin/**} the
- * {@code admin} scope. A request presents {@code Authorization: Bearer <credential>}, either the API key
+ * Guards every HTTP path but {@code /actuator/**} ({@code /ws} never reaches it: the WebSocket endpoint sits in
+ * front of WebFlux): {@code /admin/**} needs the {@code admin} scope, everything else (the publish API) the
+ * {@code publish} scope. A request presents {@code Authorization: Bearer <credential>}, either the API key
  * (gateway.api.key, compared in constant time; it grants both scopes) or a server JWT (gateway.api.jwt.*,
  * separate from client tokens) whose {@code scope} claim grants the scope. Missing or invalid credentials
  * get 401, a valid JWT without the scope 403. With neither a key nor a JWT configured, only loopback
@@ -43,11 +45,13 @@ public final class ApiAccessFilter implements WebFilter {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        String scope = path.startsWith("/api/") ? "publish" : path.startsWith("/admin/") ? "admin" : null;
-        if (scope == null) {
-            return chain.filter(exchange);
+        String path = decodedPath(exchange);
+        if (path.equals("/actuator") || path.startsWith("/actuator/")) {
+            return chain.filter(exchange); // health and metrics stay open (bind management elsewhere to hide them)
         }
+        // Everything else is guarded, judged on the decoded path the router matches, so no spelling of
+        // /api or /admin (percent-encoding, doubled slashes) can slip past.
+        String scope = path.startsWith("/admin") ? "admin" : "publish";
         if (key == null && serverTokens == null) {
             InetSocketAddress remote = exchange.getRequest().getRemoteAddress();
             if (remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress()) {
@@ -72,6 +76,14 @@ public final class ApiAccessFilter implements WebFilter {
                         : deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden", "token lacks the '" + scope + "' scope"))
                 .onErrorResume(TokenVerifier.InvalidTokenException.class,
                         refused -> deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "invalid credential"));
+    }
+
+    private static String decodedPath(ServerWebExchange exchange) {
+        StringBuilder path = new StringBuilder();
+        for (PathContainer.Element element : exchange.getRequest().getPath().pathWithinApplication().elements()) {
+            path.append(element instanceof PathContainer.PathSegment segment ? segment.valueToMatch() : element.value());
+        }
+        return path.toString().replaceAll("/{2,}", "/");
     }
 
     private static Mono<Void> deny(ServerHttpResponse response, HttpStatus status, String code, String message) {

@@ -121,6 +121,11 @@ final class NettyWebSocket implements ConnectionSocket {
     }
 
     @Override
+    public void abort() {
+        channel.close();
+    }
+
+    @Override
     public boolean isOpen() {
         return channel.isActive();
     }

@@ -9,6 +9,7 @@ import org.pushgate.gateway.connection.ConnectionHandler;
 import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -17,6 +18,7 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
@@ -36,6 +38,7 @@ import reactor.netty.http.server.WebsocketServerSpec;
 final class WebSocketEndpoint implements HttpHandler {
 
     static final String PATH = "/ws";
+    private static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private final HttpHandler next;
     private final Admission admission;
@@ -68,9 +71,11 @@ final class WebSocketEndpoint implements HttpHandler {
         }
         HttpServerRequest nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
         HttpServerResponse nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
-        if (!"websocket".equalsIgnoreCase(request.getHeaders().getUpgrade())) {
-            return ErrorResponses.write(response, HttpStatus.BAD_REQUEST, "not_a_websocket_upgrade",
-                    "this endpoint only accepts WebSocket upgrades", 0);
+        String malformed = malformedUpgrade(request);
+        if (malformed != null) {
+            // Refused here, before admission: Reactor Netty's own refusal of such a handshake never completes
+            // the upgrade, which would keep the admission slot forever.
+            return ErrorResponses.write(response, HttpStatus.BAD_REQUEST, "bad_upgrade", malformed, 0);
         }
         String origin = request.getHeaders().getOrigin();
         if (origin != null && !allowedOrigins.isEmpty() && !allowedOrigins.contains(origin)) {
@@ -86,6 +91,13 @@ final class WebSocketEndpoint implements HttpHandler {
         List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
         String token = ErrorResponses.bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         AtomicBoolean started = new AtomicBoolean();
+        // Defence in depth: whatever happens to the handshake, a ticket whose pipeline never started is
+        // returned after HANDSHAKE_TIMEOUT (release is idempotent; the timer is disposed when the upgrade ends).
+        Disposable handshakeDeadline = Mono.delay(HANDSHAKE_TIMEOUT).subscribe(elapsed -> {
+            if (!started.get()) {
+                ticket.release();
+            }
+        });
         return nativeResponse.sendWebsocket((in, out) -> {
                     started.set(true);
                     // The handshake is done and what the connection needs was copied out above: drop the
@@ -97,10 +109,34 @@ final class WebSocketEndpoint implements HttpHandler {
                     return connections.handle(socket, ticket::release);
                 }, spec)
                 .doFinally(signal -> {
+                    handshakeDeadline.dispose();
                     if (!started.get()) {
                         ticket.release(); // the handshake failed: no pipeline will ever return it
                     }
                 });
+    }
+
+    /** @return why this is not a valid RFC 6455 upgrade request, or null when it is one */
+    private static String malformedUpgrade(ServerHttpRequest request) {
+        HttpHeaders headers = request.getHeaders();
+        if (request.getMethod() != HttpMethod.GET) {
+            return "a WebSocket upgrade must be a GET";
+        }
+        if (!"websocket".equalsIgnoreCase(headers.getUpgrade())) {
+            return "this endpoint only accepts WebSocket upgrades (Upgrade: websocket)";
+        }
+        String connection = headers.getFirst(HttpHeaders.CONNECTION);
+        if (connection == null || !connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")) {
+            return "a WebSocket upgrade needs Connection: Upgrade";
+        }
+        String key = headers.getFirst("Sec-WebSocket-Key");
+        if (key == null || key.isBlank()) {
+            return "a WebSocket upgrade needs Sec-WebSocket-Key";
+        }
+        if (!"13".equals(headers.getFirst("Sec-WebSocket-Version"))) {
+            return "only WebSocket version 13 is supported (Sec-WebSocket-Version: 13)";
+        }
+        return null;
     }
 
     private Mono<Void> reject(ServerHttpResponse response, Admission.Rejection rejection) {

@@ -256,6 +256,30 @@ class ConnectionPipelineTest {
         assertEverythingReleased(socket);
     }
 
+    @Test
+    void aPeerThatNeverTakesTheCloseFrameIsAbortedAfterTheLivenessTimeout() {
+        FakeSocket socket = new FakeSocket("news");
+        socket.stalled = true;
+        socket.closeFrameStuck = true;
+        StepVerifier.create(serve(handler(NEVER, NEVER, 4, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        publish("news", Integer.toString(i));
+                    }
+                })
+                .then(() -> assertThat(socket.closedWithCode).isEqualTo(4001))
+                .then(() -> clock.advanceTimeBy(TIMEOUT.minusMillis(1)))
+                .then(() -> assertThat(socket.aborted).as("still waiting for the close frame to go").isFalse())
+                .then(() -> assertThat(registry.size()).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(socket.aborted).isTrue();
+        assertThat(events.disconnects(CloseReason.SLOW_CONSUMER)).isEqualTo(1);
+        assertEverythingReleased(socket);
+    }
+
     /** Every way a connection can end, each of which must release the same resources. */
     enum Ending {
         CLIENT_CLOSE_FRAME(CloseReason.CLIENT_CLOSE, (s, t) -> s.socket.peerCloses(1000)),

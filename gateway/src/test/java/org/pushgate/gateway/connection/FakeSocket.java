@@ -96,6 +96,11 @@ public final class FakeSocket implements ConnectionSocket {
             // As Netty does: these codes are reserved for reporting and may never be sent in a close frame.
             throw new IllegalArgumentException("WebSocket close status code does NOT comply with RFC-6455: " + code);
         }
+        if (closeFrameStuck) {
+            // The frame sits behind unsent data: the write never completes, nothing reaches the peer.
+            return Mono.<Void>fromRunnable(() -> closedWithCode = closedWithCode == null ? code : closedWithCode)
+                    .then(Mono.never());
+        }
         return Mono.fromRunnable(() -> {
             if (closedWithCode == null) {
                 closedWithCode = code;
@@ -114,9 +119,22 @@ public final class FakeSocket implements ConnectionSocket {
         return bearerToken;
     }
 
+    /** Set when the pipeline gave up on a close handshake and dropped the TCP connection. */
+    public volatile boolean aborted;
+
+    /** When true, close() sends nothing and the socket stays open: a peer whose TCP window is full. */
+    public volatile boolean closeFrameStuck;
+
+    @Override
+    public void abort() {
+        aborted = true;
+        peerClose.tryEmitValue(1006); // like Reactor Netty: a channel closed without a close frame reports 1006
+        endInbound();
+    }
+
     @Override
     public boolean isOpen() {
-        return !vanished && closedWithCode == null && !inboundEnded.get();
+        return !vanished && !aborted && (closedWithCode == null || closeFrameStuck) && !inboundEnded.get();
     }
 
     @Override
