@@ -42,6 +42,12 @@ final class FanoutScenario {
         d.put("expected", expected);
         d.put("received", received);
         double ratio = expected == 0 ? 0 : (double) received / expected;
+        if (res.failed() > 0) {
+            // A publish that timed out may still have been delivered, but only acknowledged ones are expected.
+            r.report.warn(res.failed() + " publishes failed (" + res.failures() + "); the delivery ratio counts only the "
+                    + res.ok() + " acknowledged ones as expected, so failed ones that were delivered anyway push it above "
+                    + "1.0 and can hide losses: judge such a run by the failures, not by the ratio");
+        }
         d.put("deliveryRatio", Percentiles.round(ratio, 6));
         d.put("deliveriesPerSec", Percentiles.round(received / Math.max(1e-3, res.seconds()), 1));
         d.put("subscribersReportedByGateway", res.subscribersReported());

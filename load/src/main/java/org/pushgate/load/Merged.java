@@ -118,11 +118,12 @@ final class Merged {
                         p99s.add(n.doubleValue());
                     }
                 }
-                else if (v instanceof Long || v instanceof Integer) {
-                    out.merge(k, ((Number) v).longValue(), (a, b) -> (Long) a + (Long) b);
-                }
                 else if (v instanceof Number n) {
-                    out.merge(k, n.doubleValue(), (a, b) -> ((Number) a).doubleValue() + (Double) b);
+                    // One worker may report a figure as 3 and another as 0.5 (or 0 and 0.0): stay integral only
+                    // while every value so far was.
+                    Number value = v instanceof Long || v instanceof Integer ? (Number) n.longValue() : (Number) n.doubleValue();
+                    out.merge(k, value, (a, b) -> a instanceof Long x && b instanceof Long y ? (Object) (x + y)
+                            : (Object) (((Number) a).doubleValue() + ((Number) b).doubleValue()));
                 }
             });
         }

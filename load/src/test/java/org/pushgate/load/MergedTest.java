@@ -49,4 +49,16 @@ class MergedTest {
         assertThat(s).containsEntry("open", 17L).containsEntry("receivedAll", 150L).containsEntry("p99Ms", 4.0);
         assertThat((Double) s.get("cpuCores")).isEqualTo(0.75);
     }
+
+    @Test
+    void sumsAFigureOneWorkerReportsAsADecimalAndAnotherAsAnInteger() {
+        // A child JVM's JSON may carry 0.0 where another's carries 0 (or 1 where another has 0.5).
+        Map<String, Object> a = Json.parseObject("{\"cpuCores\":0.5,\"open\":3}");
+        Map<String, Object> b = Json.parseObject("{\"cpuCores\":1,\"open\":4}");
+        Map<String, Object> s = Merged.sumProgress(Arrays.asList(a, b));
+        assertThat(((Number) s.get("cpuCores")).doubleValue()).isEqualTo(1.5);
+        assertThat(s).containsEntry("open", 7L);
+        Map<String, Object> reversed = Merged.sumProgress(Arrays.asList(b, a));
+        assertThat(((Number) reversed.get("cpuCores")).doubleValue()).isEqualTo(1.5);
+    }
 }
