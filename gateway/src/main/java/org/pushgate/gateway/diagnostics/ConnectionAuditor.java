@@ -35,9 +35,12 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>What counts as an orphan:
  * <ul>
- *   <li>{@code subscription}: a hub subscriber that no registered connection owns;</li>
- *   <li>{@code connection}: a registry entry already released, or whose socket has been closed for two
- *       consecutive audits (one audit of grace lets a normal close finish first).</li>
+ *   <li>{@code subscription}: a hub subscriber that no registered connection owns (a connection still in the
+ *       registry owns its subscriptions even while its release is running: the release removes them);</li>
+ *   <li>{@code connection}: a registry entry released, or whose socket has been closed, at two consecutive
+ *       audits. One audit of grace lets a normal close finish first: a release unsubscribes, then leaves the
+ *       registry, and during a mass disconnect an audit sees thousands of entries between those steps, none
+ *       of them orphans.</li>
  * </ul>
  * Also runs on-demand sweeps: ping every connection now and close those that do not answer in time.
  */
@@ -62,6 +65,7 @@ public final class ConnectionAuditor implements SmartLifecycle {
     private final Counter orphanSubscriptions;
     private final Counter orphanConnections;
     private Set<Long> closedLastTime = Set.of(); // touched only by audit(), which is serialized below
+    private Set<Long> releasedLastTime = Set.of(); // likewise
     private volatile Disposable periodic;
 
     public ConnectionAuditor(Hub hub, ConnectionRegistry registry, ConnectionHandler connections, Scheduler scheduler,
@@ -86,9 +90,7 @@ public final class ConnectionAuditor implements SmartLifecycle {
         List<Connection> live = registry.snapshot();
         Set<SubscriberBuffer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Connection c : live) {
-            if (!c.isReleased()) {
-                owned.add(c.buffer());
-            }
+            owned.add(c.buffer());
         }
 
         int orphanSubs = 0;
@@ -106,9 +108,13 @@ public final class ConnectionAuditor implements SmartLifecycle {
 
         int orphanConns = 0;
         Set<Long> closedNow = new HashSet<>();
+        Set<Long> releasedNow = new HashSet<>();
         for (Connection c : live) {
             if (c.isReleased()) {
-                if (registry.removeReleased(c)) {
+                if (!releasedLastTime.contains(c.id())) {
+                    releasedNow.add(c.id()); // most likely a release in progress: look again next time
+                }
+                else if (registry.removeReleased(c)) {
                     orphanConns++;
                     orphanConnections.increment();
                     log.warn("audit: removed registry entry of released connection {} from {}", c.id(), c.remoteAddress());
@@ -130,6 +136,7 @@ public final class ConnectionAuditor implements SmartLifecycle {
             }
         }
         closedLastTime = closedNow;
+        releasedLastTime = releasedNow;
         return new AuditReport(live.size(), seen.size(), orphanSubs, orphanConns);
     }
 
