@@ -42,6 +42,7 @@ public final class Connection {
     private final Set<String> channels = new LinkedHashSet<>(4); // guarded by this
     private boolean subscriptionsClosed; // guarded by this
     private volatile long lastInboundNanos;
+    private volatile long pingSentNanos = Long.MIN_VALUE;
     // Authentication state: written by the connection's serialized command processing, read by anyone.
     private volatile Identity identity;
     private volatile List<String> pendingChannels = List.of();
@@ -65,7 +66,7 @@ public final class Connection {
         this.lastInboundNanos = nowNanos;
         this.lastInboundMillis = openedAtMillis;
         this.buffer = new SubscriberBuffer(settings.bufferSize(), settings.overflow(),
-                () -> close(CloseReason.SLOW_CONSUMER), events);
+                () -> close(CloseReason.SLOW_CONSUMER), events, socket.executor());
         this.authDeadlines = authRequired ? Sinks.many().replay().latest() : null;
         this.authenticated = !authRequired;
         this.commandTokens = settings.commandBurst();
@@ -200,6 +201,15 @@ public final class Connection {
 
     public long lastInboundNanos() {
         return lastInboundNanos;
+    }
+
+    /** Called when the socket's writer takes a liveness ping: the liveness timeout runs from here. */
+    void pingSent(long nowNanos) {
+        pingSentNanos = nowNanos;
+    }
+
+    long pingSentNanos() {
+        return pingSentNanos;
     }
 
     public SubscribeResult subscribe(String channel) {

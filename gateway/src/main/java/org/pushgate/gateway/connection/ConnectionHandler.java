@@ -123,6 +123,9 @@ public final class ConnectionHandler {
                     if (frame.kind() == OutboundFrame.Kind.MESSAGE) {
                         events.delivered();
                     }
+                    else if (frame.kind() == OutboundFrame.Kind.PING) {
+                        connection.pingSent(now());
+                    }
                 });
 
         Mono<Void> sending = socket.send(outbound)
@@ -164,8 +167,11 @@ public final class ConnectionHandler {
     }
 
     /**
-     * A ping every liveness interval; if no frame at all (pong or other) has arrived when the timeout after
-     * that ping runs out, the connection is closed as {@link CloseReason#LIVENESS_TIMEOUT}.
+     * A ping every liveness interval; if no frame at all (pong or other) has arrived within the liveness
+     * timeout after the socket's writer took that ping, the connection is closed as
+     * {@link CloseReason#LIVENESS_TIMEOUT}. The timeout runs from when the ping was taken for writing (not
+     * from the tick), so a ping that waited behind other frames of a busy gateway does not count against the
+     * peer; a ping the writer never took (the socket is not draining) counts from the tick.
      */
     Flux<OutboundFrame> livenessProbes(Connection connection, boolean withHeartbeat) {
         Duration every = settings.livenessInterval();
@@ -173,17 +179,28 @@ public final class ConnectionHandler {
         return counted(Flux.interval(every, every, timers)
                 .onBackpressureDrop()
                 .concatMap(tick -> {
-                    long sentAt = now();
+                    long tickAt = now();
                     Flux<OutboundFrame> probe = withHeartbeat ? Flux.just(ServerFrames.HEARTBEAT, ServerFrames.PING)
                             : Flux.just(ServerFrames.PING);
                     return probe.concatWith(Mono.delay(timeout, timers)
-                            .doOnNext(elapsed -> {
-                                if (connection.lastInboundNanos() < sentAt) {
-                                    connection.close(CloseReason.LIVENESS_TIMEOUT);
-                                }
-                            })
+                            .flatMap(elapsed -> livenessCheck(connection, tickAt, timeout))
                             .then(Mono.empty()));
                 }, 0));
+    }
+
+    private Mono<Void> livenessCheck(Connection connection, long tickAt, Duration timeout) {
+        long sent = connection.pingSentNanos();
+        long since = sent != Long.MIN_VALUE && sent - tickAt >= 0 ? sent : tickAt;
+        if (connection.lastInboundNanos() - since >= 0) {
+            return Mono.empty();
+        }
+        long remaining = since + timeout.toNanos() - now();
+        Mono<Void> cut = Mono.fromRunnable(() -> {
+            if (connection.lastInboundNanos() - since < 0) {
+                connection.close(CloseReason.LIVENESS_TIMEOUT);
+            }
+        });
+        return remaining > 0 ? Mono.delay(Duration.ofNanos(remaining), timers).then(cut) : cut;
     }
 
     private Flux<OutboundFrame> counted(Flux<OutboundFrame> timer) {

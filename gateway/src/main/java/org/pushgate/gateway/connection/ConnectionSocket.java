@@ -1,6 +1,7 @@
 package org.pushgate.gateway.connection;
 
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
 
@@ -25,7 +26,10 @@ public interface ConnectionSocket {
      */
     Flux<InboundFrame> receive();
 
-    /** Writes the frames; completes when they complete (after being flushed). */
+    /**
+     * Writes the frames, requesting one at a time as the socket takes them; completes when they complete and
+     * errors when the socket can no longer be written to.
+     */
     Mono<Void> send(Flux<OutboundFrame> frames);
 
     /** Sends a close frame with this code and reason and closes the socket. Idempotent. */
@@ -36,6 +40,15 @@ public interface ConnectionSocket {
 
     /** The bearer token of the upgrade request's Authorization header, or null. */
     String bearerToken();
+
+    /**
+     * The thread that writes this socket (its event loop), where the hub offers it frames so that they are
+     * written without crossing threads; null when the socket has none (frames are then offered on the
+     * publisher's thread).
+     */
+    default Executor executor() {
+        return null;
+    }
 
     /** Whether the underlying socket is still open (for the auditor's reconciliation). */
     boolean isOpen();

@@ -3,6 +3,8 @@ package org.pushgate.gateway.hub;
 import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
@@ -11,22 +13,36 @@ import org.pushgate.gateway.protocol.ServerFrames;
 import reactor.core.publisher.MonoSink;
 
 /**
- * One channel: its subscribers (a copy-on-write array, changed only under the hub map's per-key lock)
- * and its publish queue. Publishers never block each other: each enqueues its message and whoever finds
- * the channel idle drains the queue for everyone (the work-in-progress pattern Reactor's own operators
- * use), so offsets are assigned and frames fanned out in one order that every subscriber sees.
+ * One channel: its subscribers and its publish queue.
  *
- * <p>The publish queue holds at most one entry per in-flight publish request, each of which waits for
- * its answer, so it is bounded by the number of concurrent publishers.
+ * <p>Publishers never block each other: each enqueues its message and whoever finds the channel idle drains
+ * the queue for everyone (the work-in-progress pattern Reactor's own operators use), so offsets are assigned
+ * and frames fanned out in one order that every subscriber sees.
+ *
+ * <p>Subscribers are kept in groups, one per thread that serves their sockets (a Netty event loop; see
+ * {@link SubscriberBuffer#executor()}). A fan-out hands each group one task on its own loop, which offers the
+ * frame to the group's buffers there: the loops share the fan-out (it runs on all cores, not on the
+ * publisher's), and every buffer is offered to on the thread that writes its socket, so the frame goes to
+ * the socket at once instead of crossing threads once per subscriber. Each loop runs its tasks in order, so
+ * every subscriber still sees the channel's messages in offset order. Subscribers without an executor are
+ * offered to on the publisher's thread.
+ *
+ * <p>The groups are copy-on-write arrays, changed only under the hub map's per-key lock. The publish queue
+ * holds at most one entry per in-flight publish request, each of which waits for its answer, so it is bounded
+ * by the number of concurrent publishers.
  */
 final class Channel {
 
-    private static final SubscriberBuffer[] NONE = new SubscriberBuffer[0];
+    private static final Group[] NO_GROUPS = new Group[0];
 
     private record Pending(byte[] data, MonoSink<Integer> result) { }
 
+    /** The subscribers served by one executor (null: offered to on the publisher's thread). */
+    private record Group(Executor executor, SubscriberBuffer[] members) { }
+
     final String name;
-    private volatile SubscriberBuffer[] subscribers = NONE;
+    private volatile Group[] groups = NO_GROUPS;
+    private volatile int size;
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
     private long nextOffset = 1; // touched only by the draining thread
@@ -46,63 +62,141 @@ final class Channel {
         do {
             Pending p;
             while ((p = pending.poll()) != null) {
-                p.result().success(fanOut(p.data()));
+                fanOut(p.data(), p.result());
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);
     }
 
-    private int fanOut(byte[] data) {
-        SubscriberBuffer[] targets = subscribers;
+    private void fanOut(byte[] data, MonoSink<Integer> result) {
+        Group[] targets = groups;
         OutboundFrame frame = ServerFrames.message(name, nextOffset++, data);
-        int taken = 0;
-        for (SubscriberBuffer target : targets) {
-            if (target.offer(frame) == SubscriberBuffer.Offer.TAKEN) {
-                taken++;
+        FanOut fanOut = new FanOut(targets.length, result);
+        for (Group group : targets) {
+            if (group.executor() == null) {
+                fanOut.offer(group.members(), frame);
+                continue;
+            }
+            try {
+                group.executor().execute(() -> fanOut.offer(group.members(), frame));
+            }
+            catch (RejectedExecutionException shuttingDown) {
+                fanOut.offer(group.members(), frame); // the loop is gone; its sockets refuse the frame themselves
             }
         }
-        events.published(name, taken);
-        return taken;
+        if (targets.length == 0) {
+            events.published(name, 0);
+            result.success(0);
+        }
+    }
+
+    /** One message's fan-out over the groups; the publisher learns the count when the last group is done. */
+    private final class FanOut {
+        private final AtomicInteger groupsLeft;
+        private final AtomicInteger taken = new AtomicInteger();
+        private final MonoSink<Integer> result;
+
+        FanOut(int groups, MonoSink<Integer> result) {
+            this.groupsLeft = new AtomicInteger(groups);
+            this.result = result;
+        }
+
+        void offer(SubscriberBuffer[] members, OutboundFrame frame) {
+            int n = 0;
+            for (SubscriberBuffer target : members) {
+                if (target.offer(frame) == SubscriberBuffer.Offer.TAKEN) {
+                    n++;
+                }
+            }
+            taken.addAndGet(n);
+            // Every group adds before it counts itself done, so the last one to finish reads the full count.
+            if (groupsLeft.decrementAndGet() == 0) {
+                int total = taken.get();
+                events.published(name, total);
+                result.success(total);
+            }
+        }
     }
 
     // The methods below run under ConcurrentHashMap.compute for this channel's key.
 
     boolean add(SubscriberBuffer s) {
-        SubscriberBuffer[] current = subscribers;
-        for (SubscriberBuffer existing : current) {
+        Group[] current = groups;
+        int index = indexOf(current, s.executor());
+        if (index < 0) {
+            Group[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = new Group(s.executor(), new SubscriberBuffer[] {s});
+            groups = next;
+            size++;
+            return true;
+        }
+        SubscriberBuffer[] members = current[index].members();
+        for (SubscriberBuffer existing : members) {
             if (existing == s) {
                 return false;
             }
         }
-        SubscriberBuffer[] next = Arrays.copyOf(current, current.length + 1);
-        next[current.length] = s;
-        subscribers = next;
+        SubscriberBuffer[] grown = Arrays.copyOf(members, members.length + 1);
+        grown[members.length] = s;
+        Group[] next = current.clone();
+        next[index] = new Group(s.executor(), grown);
+        groups = next;
+        size++;
         return true;
     }
 
     boolean remove(SubscriberBuffer s) {
-        SubscriberBuffer[] current = subscribers;
-        for (int i = 0; i < current.length; i++) {
-            if (current[i] == s) {
-                if (current.length == 1) {
-                    subscribers = NONE;
-                } else {
-                    SubscriberBuffer[] next = new SubscriberBuffer[current.length - 1];
-                    System.arraycopy(current, 0, next, 0, i);
-                    System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-                    subscribers = next;
+        Group[] current = groups;
+        int index = indexOf(current, s.executor());
+        if (index < 0) {
+            return false;
+        }
+        SubscriberBuffer[] members = current[index].members();
+        for (int i = 0; i < members.length; i++) {
+            if (members[i] == s) {
+                Group[] next;
+                if (members.length == 1) {
+                    next = new Group[current.length - 1];
+                    System.arraycopy(current, 0, next, 0, index);
+                    System.arraycopy(current, index + 1, next, index, current.length - index - 1);
                 }
+                else {
+                    SubscriberBuffer[] shrunk = new SubscriberBuffer[members.length - 1];
+                    System.arraycopy(members, 0, shrunk, 0, i);
+                    System.arraycopy(members, i + 1, shrunk, i, members.length - i - 1);
+                    next = current.clone();
+                    next[index] = new Group(s.executor(), shrunk);
+                }
+                groups = next;
+                size--;
                 return true;
             }
         }
         return false;
     }
 
+    private static int indexOf(Group[] groups, Executor executor) {
+        for (int i = 0; i < groups.length; i++) {
+            if (groups[i].executor() == executor) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A snapshot of the subscribers, for the auditor. */
     SubscriberBuffer[] subscribers() {
-        return subscribers;
+        Group[] current = groups;
+        SubscriberBuffer[] all = new SubscriberBuffer[0];
+        for (Group group : current) {
+            int at = all.length;
+            all = Arrays.copyOf(all, at + group.members().length);
+            System.arraycopy(group.members(), 0, all, at, group.members().length);
+        }
+        return all;
     }
 
     int size() {
-        return subscribers.length;
+        return size;
     }
 }

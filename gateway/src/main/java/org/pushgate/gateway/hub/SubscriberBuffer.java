@@ -1,5 +1,6 @@
 package org.pushgate.gateway.hub;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
@@ -30,12 +31,23 @@ public final class SubscriberBuffer {
     private final Runnable onSlowConsumer;
     private final HubEvents events;
     private final AtomicBoolean cut = new AtomicBoolean();
+    private final Executor executor;
 
     /**
      * @param onSlowConsumer run once, on the publishing thread, when the {@link OverflowPolicy#DISCONNECT}
      *                       policy cuts this subscriber; it must only signal (not do) the close
      */
     public SubscriberBuffer(int capacity, OverflowPolicy policy, Runnable onSlowConsumer, HubEvents events) {
+        this(capacity, policy, onSlowConsumer, events, null);
+    }
+
+    /**
+     * @param executor the thread that writes this subscriber's socket (its event loop), on which the hub offers
+     *                 it frames; null to be offered to on the publisher's thread
+     */
+    public SubscriberBuffer(int capacity, OverflowPolicy policy, Runnable onSlowConsumer, HubEvents events,
+                            Executor executor) {
+        this.executor = executor;
         this.queue = new BoundedFrameQueue(capacity, policy);
         this.sink = Sinks.many().unicast().onBackpressureBuffer(queue);
         this.policy = policy;
@@ -100,6 +112,11 @@ public final class SubscriberBuffer {
             onSlowConsumer.run();
         }
         return Offer.REFUSED;
+    }
+
+    /** The thread the hub offers frames on (null: the publisher's). */
+    public Executor executor() {
+        return executor;
     }
 
     public OverflowPolicy policy() {

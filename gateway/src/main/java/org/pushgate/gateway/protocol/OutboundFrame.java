@@ -1,20 +1,57 @@
 package org.pushgate.gateway.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * One server-to-client frame, encoded once. A published message is encoded a single time and the same
  * instance (and byte array) is handed to every subscriber buffer: nothing is encoded per subscriber.
  *
- * @param kind what the frame is, so the transport can send a ping as a WebSocket ping
- * @param payload UTF-8 JSON text (empty for pings); never mutated after construction
+ * <p>The transport may attach its own wire encoding of the frame ({@link #wire}), made by whichever
+ * subscriber writes the frame first and then shared by all the others, so a fan-out to N subscribers
+ * encodes the wire frame once, not N times.
  */
-public record OutboundFrame(Kind kind, byte[] payload) {
+public final class OutboundFrame {
 
     public enum Kind { MESSAGE, REPLY, HEARTBEAT, PING }
 
+    private final Kind kind;
+    private final byte[] payload;
+    private volatile Object wire;
+
+    /**
+     * @param kind what the frame is, so the transport can send a ping as a WebSocket ping
+     * @param payload UTF-8 JSON text (empty for pings); never mutated after construction
+     */
+    public OutboundFrame(Kind kind, byte[] payload) {
+        this.kind = kind;
+        this.payload = payload;
+    }
+
     public static OutboundFrame reply(String json) {
         return new OutboundFrame(Kind.REPLY, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public byte[] payload() {
+        return payload;
+    }
+
+    /**
+     * The transport's encoding of this frame, made on first use. Two threads may race to make it; both
+     * encodings are equal and one is kept, so the encoder must be pure and its result immutable.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T wire(Function<OutboundFrame, T> encoder) {
+        Object encoded = wire;
+        if (encoded == null) {
+            encoded = encoder.apply(this);
+            wire = encoded;
+        }
+        return (T) encoded;
     }
 
     public String text() {

@@ -2,12 +2,12 @@ package org.pushgate.gateway.transport;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import org.pushgate.gateway.connection.CloseReason;
 import org.pushgate.gateway.connection.ConnectionSocket;
 import org.pushgate.gateway.protocol.OutboundFrame;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -97,22 +97,18 @@ final class NettyWebSocket implements ConnectionSocket {
     }
 
     /**
-     * One frame in flight: the next frame is requested when the previous one has left for the socket. A
-     * peer that stops reading therefore backs up into its bounded subscriber buffer and nowhere else, and an
-     * idle connection holds no send queue (Reactor Netty's Flux send keeps a 128-slot queue per socket,
-     * about 1 KiB, for the socket's whole life).
+     * One frame requested at a time, written on the channel's event loop by a {@link FrameWriter}. A peer that
+     * stops reading backs up into its bounded subscriber buffer and nowhere else, and an idle connection holds
+     * no send queue (Reactor Netty's Flux send keeps a 128-slot queue per socket, about 1 KiB, for the
+     * socket's whole life).
      */
     @Override
     public Mono<Void> send(Flux<OutboundFrame> frames) {
-        return frames.concatMap(frame -> out.sendObject(toFrame(frame)).then(), 1).then();
-    }
-
-    private static WebSocketFrame toFrame(OutboundFrame frame) {
-        if (frame.kind() == OutboundFrame.Kind.PING) {
-            return new PingWebSocketFrame();
-        }
-        // wrappedBuffer shares the frame's bytes: one encoded array serves every subscriber of a message.
-        return new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
+        return Mono.create(result -> {
+            FrameWriter writer = new FrameWriter(channel, result);
+            result.onCancel(writer::cancel);
+            frames.subscribe(writer);
+        });
     }
 
     @Override
@@ -123,6 +119,11 @@ final class NettyWebSocket implements ConnectionSocket {
     @Override
     public void abort() {
         channel.close();
+    }
+
+    @Override
+    public Executor executor() {
+        return channel.eventLoop();
     }
 
     @Override

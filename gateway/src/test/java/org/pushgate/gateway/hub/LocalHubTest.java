@@ -169,6 +169,70 @@ class LocalHubTest {
     }
 
     /**
+     * Subscribers served by different loops are offered to on their own loop (one task per loop per message,
+     * not per subscriber); concurrent publishers still give every subscriber the channel's one order, and the
+     * publisher learns the full count only when every loop is done.
+     */
+    @RepeatedTest(3)
+    void fanOutRunsOnEachSubscribersOwnExecutorInOffsetOrder() throws Exception {
+        ExecutorService loopA = Executors.newSingleThreadExecutor(r -> new Thread(r, "loop-a"));
+        ExecutorService loopB = Executors.newSingleThreadExecutor(r -> new Thread(r, "loop-b"));
+        try {
+            int publishers = 3;
+            int perPublisher = 1_000;
+            int total = publishers * perPublisher;
+            AtomicInteger cuts = new AtomicInteger();
+            List<SubscriberBuffer> buffers = new ArrayList<>();
+            List<List<String>> received = new ArrayList<>();
+            List<String> offerThreads = new CopyOnWriteArrayList<>();
+            List<Disposable> consumers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                ExecutorService loop = i % 2 == 0 ? loopA : loopB;
+                String expected = i % 2 == 0 ? "loop-a" : "loop-b";
+                SubscriberBuffer buffer = new SubscriberBuffer(total, OverflowPolicy.DISCONNECT, cuts::incrementAndGet,
+                        events, loop);
+                List<String> frames = new CopyOnWriteArrayList<>();
+                consumers.add(buffer.frames().subscribe(f -> {
+                    frames.add(f.text());
+                    if (!Thread.currentThread().getName().equals(expected)) {
+                        offerThreads.add(Thread.currentThread().getName());
+                    }
+                }));
+                buffers.add(buffer);
+                received.add(frames);
+                hub.subscribe("looped", buffer);
+            }
+
+            int reached = race(publishers, p -> {
+                int n = 0;
+                for (int i = 0; i < perPublisher; i++) {
+                    n += publish("looped", "\"" + p + "-" + i + "\"");
+                }
+                return n;
+            });
+
+            assertThat(reached).as("each publish answers with all six").isEqualTo(6 * total);
+            assertThat(offerThreads).as("frames offered off their subscriber's loop").isEmpty();
+            for (List<String> frames : received) {
+                assertThat(frames).hasSize(total).isEqualTo(received.get(0));
+            }
+            for (int i = 0; i < total; i++) {
+                assertThat(received.get(0).get(i)).contains("\"offset\":" + (i + 1) + ",");
+            }
+            assertThat(cuts.get()).isZero();
+            for (SubscriberBuffer buffer : buffers) {
+                assertThat(hub.unsubscribe("looped", buffer)).isTrue();
+            }
+            assertThat(hub.channelCount()).isZero();
+            consumers.forEach(Disposable::dispose);
+        }
+        finally {
+            loopA.shutdownNow();
+            loopB.shutdownNow();
+        }
+    }
+
+    /**
      * Publishers on different channels emit into one subscriber's sink at the same time; the serialized sink
      * answers the loser FAIL_NON_SERIALIZED, and the buffer must retry rather than lose the frame.
      */

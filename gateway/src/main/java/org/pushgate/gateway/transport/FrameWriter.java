@@ -1,0 +1,163 @@
+package org.pushgate.gateway.transport;
+
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.pushgate.gateway.protocol.OutboundFrame;
+import org.reactivestreams.Subscription;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * Writes one connection's outbound frames to its Netty channel, on the channel's event loop, one frame
+ * requested at a time.
+ *
+ * <p>A frame that arrives on the event loop (a heartbeat, a reply, a message from a publisher on the same
+ * loop, or the next buffered frame once the previous one is written) is written at once. A frame that
+ * arrives on another thread (a publisher's fan-out) is handed to the loop through a single slot and one task
+ * (this object itself: nothing is allocated for the hand-off), so a fan-out thread only enqueues and never
+ * writes to another loop's sockets. The slot is enough because at most one frame is requested at a time.
+ *
+ * <p>Writes take the void promise (no future, no listener per frame). While the channel stays writable the
+ * next frame is requested right after the write; once Netty's outbound buffer is past its high-water mark,
+ * the next frame is requested only when everything written so far has left, so a peer that stops reading
+ * backs up into its bounded subscriber buffer and nowhere else. Message, heartbeat and ping frames go out as
+ * duplicates of their shared wire encoding ({@link WireFrames}); a reply (one recipient) takes Netty's encoder.
+ */
+final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, ChannelFutureListener {
+
+    private final Channel channel;
+    private final EventLoop loop;
+    private final MonoSink<Void> result;
+    private volatile Subscription upstream;
+    private volatile OutboundFrame handoff;
+    private volatile boolean done;
+    private int requests; // event loop only: request(1) calls owed (a trampoline: no recursion per frame)
+
+    FrameWriter(Channel channel, MonoSink<Void> result) {
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.result = result;
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        upstream = s;
+        s.request(1);
+    }
+
+    @Override
+    public void onNext(OutboundFrame frame) {
+        if (done) {
+            return;
+        }
+        if (loop.inEventLoop()) {
+            write(frame);
+            return;
+        }
+        handoff = frame;
+        try {
+            loop.execute(this);
+        }
+        catch (RejectedExecutionException shuttingDown) {
+            fail(shuttingDown);
+        }
+    }
+
+    /** The hand-off task, on the event loop. */
+    @Override
+    public void run() {
+        OutboundFrame frame = handoff;
+        handoff = null;
+        if (frame != null) {
+            write(frame);
+        }
+    }
+
+    private void write(OutboundFrame frame) {
+        if (done) {
+            return;
+        }
+        if (!channel.isActive()) {
+            // The socket is gone; the inbound side sees the same and ends the connection.
+            fail(new ClosedChannelException());
+            return;
+        }
+        Object message = frame.kind() == OutboundFrame.Kind.REPLY
+                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()))
+                : WireFrames.duplicateOf(frame);
+        channel.writeAndFlush(message, channel.voidPromise());
+        if (channel.isWritable()) {
+            requestNext();
+        }
+        else {
+            // Backed up: resume when all that was written has left (one promise, only on this slow path).
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(this);
+        }
+    }
+
+    /** The backed-up socket has drained (or failed). */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        if (future.isSuccess()) {
+            requestNext();
+        }
+        else {
+            fail(future.cause());
+        }
+    }
+
+    private void requestNext() {
+        if (requests++ != 0) {
+            return; // a request(1) further up this stack delivered the frame: it loops instead of recursing
+        }
+        do {
+            if (done) {
+                requests = 0;
+                return;
+            }
+            upstream.request(1);
+        } while (--requests != 0);
+    }
+
+    private void fail(Throwable error) {
+        if (done) {
+            return;
+        }
+        done = true;
+        upstream.cancel();
+        result.error(error);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        if (!done) {
+            done = true;
+            result.error(error);
+        }
+    }
+
+    @Override
+    public void onComplete() {
+        if (!done) {
+            done = true;
+            result.success();
+        }
+    }
+
+    /** The send was cancelled (the connection pipeline ended). */
+    void cancel() {
+        done = true;
+        Subscription s = upstream;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+}

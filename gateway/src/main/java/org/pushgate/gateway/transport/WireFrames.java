@@ -1,0 +1,61 @@
+package org.pushgate.gateway.transport;
+
+import java.nio.ByteBuffer;
+import java.util.function.Function;
+
+import org.pushgate.gateway.protocol.OutboundFrame;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Server-to-client WebSocket frames (RFC 6455, section 5.2), encoded once and shared by every socket that
+ * sends them. A server's frames are not masked, so the bytes of a frame are the same for every client: the
+ * header and the payload are written once into one direct buffer, and each socket writes a duplicate of it
+ * (its own read index over the same memory; no copy, no encoder, no per-subscriber allocation but the view).
+ *
+ * <p>The shared buffer is an unreleasable wrapper of a JDK direct {@link ByteBuffer}: Netty's release after a
+ * write is a no-op on it, and its memory is freed by the JDK's cleaner when the last frame referring to it is
+ * collected. Nothing here is reference-counted, so nothing can leak or be released twice, whatever way a
+ * subscriber's queue is dropped.
+ */
+final class WireFrames {
+
+    private static final int FIN = 0x80;
+    private static final int OPCODE_TEXT = 0x1;
+    private static final int OPCODE_PING = 0x9;
+
+    /** The shared encoding of a frame; pass to {@link OutboundFrame#wire}. */
+    static final Function<OutboundFrame, ByteBuf> ENCODER = WireFrames::encode;
+
+    private WireFrames() {
+    }
+
+    /** A duplicate of the frame's shared wire encoding, for one write. */
+    static ByteBuf duplicateOf(OutboundFrame frame) {
+        return frame.<ByteBuf>wire(ENCODER).duplicate();
+    }
+
+    static ByteBuf encode(OutboundFrame frame) {
+        int opcode = frame.kind() == OutboundFrame.Kind.PING ? OPCODE_PING : OPCODE_TEXT;
+        byte[] payload = frame.payload();
+        int length = payload.length;
+        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(header + length);
+        buffer.put((byte) (FIN | opcode));
+        if (length < 126) {
+            buffer.put((byte) length);
+        }
+        else if (length <= 0xFFFF) {
+            buffer.put((byte) 126);
+            buffer.putShort((short) length);
+        }
+        else {
+            buffer.put((byte) 127);
+            buffer.putLong(length);
+        }
+        buffer.put(payload);
+        buffer.flip();
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
+    }
+}
