@@ -121,6 +121,62 @@ public final class Frames {
         return negative ? -v : v;
     }
 
+    /** Whether the string field {@code key} is exactly {@code value} (no escapes), without making a String. */
+    public static boolean stringFieldIs(CharSequence frame, String key, String value) {
+        int i = valueStart(frame, key);
+        int end = i + 1 + value.length();
+        if (i < 0 || end >= frame.length() || frame.charAt(i) != '"' || frame.charAt(end) != '"') {
+            return false;
+        }
+        for (int j = 0; j < value.length(); j++) {
+            if (frame.charAt(i + 1 + j) != value.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The bytes of a received frame as characters, without decoding them into a String: one byte, one char,
+     * which is exact for the ASCII the generator looks at (field names, numbers, the op). The view is only valid
+     * while the buffer is.
+     */
+    static final class ByteChars implements CharSequence {
+        private final io.netty.buffer.ByteBuf bytes;
+        private final int offset;
+        private final int length;
+
+        ByteChars(io.netty.buffer.ByteBuf bytes) {
+            this(bytes, bytes.readerIndex(), bytes.readableBytes());
+        }
+
+        private ByteChars(io.netty.buffer.ByteBuf bytes, int offset, int length) {
+            this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+
+        @Override
+        public char charAt(int index) {
+            return (char) (bytes.getByte(offset + index) & 0xFF);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new ByteChars(bytes, offset + start, end - start);
+        }
+
+        @Override
+        public String toString() {
+            return bytes.toString(offset, length, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** Index of the first character of the value of {@code "key":}, or -1. */
     static int valueStart(CharSequence frame, String key) {
         int n = frame.length();

@@ -20,6 +20,25 @@ class FramesTest {
     }
 
     @Test
+    void readsAMessageFrameStraightFromNettysBufferWithoutAString() {
+        String frame = "{\"op\":\"message\",\"channel\":\"news\",\"offset\":17,\"data\":{\"t\":123456789,\"s\":5,\"p\":1}}";
+        io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.copiedBuffer("xx" + frame, java.nio.charset.StandardCharsets.UTF_8);
+        buf.skipBytes(2); // a reader index other than 0
+        CharSequence chars = new Frames.ByteChars(buf);
+        assertThat(Frames.stringFieldIs(chars, "op", "message")).isTrue();
+        assertThat(Frames.stringFieldIs(chars, "op", "messag")).isFalse();
+        assertThat(Frames.stringFieldIs(chars, "op", "heartbeat")).isFalse();
+        assertThat(Frames.stringFieldIs(chars, "channel", "news")).isTrue();
+        assertThat(Frames.longField(chars, "t", -1)).isEqualTo(123456789L);
+        assertThat(Frames.longField(chars, "p", -1)).isEqualTo(1L);
+        assertThat(Frames.stringField(chars, "channel")).isEqualTo("news");
+        assertThat(chars.toString()).isEqualTo(frame);
+        assertThat(Frames.stringFieldIs(new Frames.ByteChars(io.netty.buffer.Unpooled.copiedBuffer("{\"op\":\"message",
+                java.nio.charset.StandardCharsets.UTF_8)), "op", "message")).as("unterminated").isFalse();
+        buf.release();
+    }
+
+    @Test
     void toleratesWhitespaceAndSkipsStringValuesThatLookLikeKeys() {
         String frame = "{ \"channel\" : \"op\", \"op\" : \"subscribed\" , \"id\" : 7 }";
         assertThat(Frames.stringField(frame, "op")).isEqualTo("subscribed");
