@@ -148,6 +148,50 @@ class ConnectionPipelineTest {
         assertEverythingReleased(socket);
     }
 
+    /**
+     * The liveness timeout runs from when the socket's writer took the ping, not from the tick: a ping that
+     * waited 3 s behind a busy writer leaves the peer its full timeout. (Found under load: healthy subscribers of
+     * an overloaded gateway were cut with 4000 while their pings still waited in the gateway.)
+     */
+    @Test
+    void theLivenessTimeoutRunsFromWhenTheWriterTookThePing() {
+        FakeSocket socket = new FakeSocket();
+        socket.stalled = true;
+        StepVerifier.create(serve(handler(NEVER, LIVENESS, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> clock.advanceTimeBy(LIVENESS))
+                .then(() -> assertThat(socket.count(Kind.PING)).as("not taken yet").isZero())
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(3)))
+                .then(() -> socket.sender.request(1))
+                .then(() -> assertThat(socket.count(Kind.PING)).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(TIMEOUT.minusSeconds(3)))
+                .then(() -> assertThat(socket.closedWithCode).as("timeout counted from the tick").isNull())
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(3).minusMillis(1)))
+                .then(() -> assertThat(socket.closedWithCode).isNull())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(socket.closedWithCode).isEqualTo(4000);
+        assertEverythingReleased(socket);
+    }
+
+    /** A ping the writer never takes (the peer does not read) still counts from the tick: a stalled peer is cut. */
+    @Test
+    void aPingTheWriterNeverTakesCountsFromTheTick() {
+        FakeSocket socket = new FakeSocket();
+        socket.stalled = true;
+        StepVerifier.create(serve(handler(NEVER, LIVENESS, 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> clock.advanceTimeBy(LIVENESS.plus(TIMEOUT).minusMillis(1)))
+                .then(() -> assertThat(socket.closedWithCode).isNull())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(socket.count(Kind.PING)).isZero();
+        assertThat(socket.closedWithCode).isEqualTo(4000);
+        assertEverythingReleased(socket);
+    }
+
     @Test
     void anyInboundFrameAfterAPingKeepsTheConnectionAlive() {
         FakeSocket socket = new FakeSocket();

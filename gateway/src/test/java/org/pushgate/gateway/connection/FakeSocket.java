@@ -50,8 +50,12 @@ public final class FakeSocket implements ConnectionSocket {
         return inbound.flux();
     }
 
-    /** When true, the socket never asks for a frame: a peer whose TCP window is full. */
+    /**
+     * When true, the socket never asks for a frame by itself: a peer whose TCP window is full. A test may still
+     * let frames through one by one with {@code sender.request(n)}, as a busy writer would.
+     */
     volatile boolean stalled;
+    volatile BaseSubscriber<OutboundFrame> sender;
 
     @Override
     public Mono<Void> send(Flux<OutboundFrame> frames) {
@@ -60,6 +64,7 @@ public final class FakeSocket implements ConnectionSocket {
                 @Override
                 protected void hookOnSubscribe(Subscription subscription) {
                     sendSubscriptions.incrementAndGet();
+                    sender = this;
                     sink.onCancel(this);
                 }
 
