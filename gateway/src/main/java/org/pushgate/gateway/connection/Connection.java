@@ -1,11 +1,11 @@
 package org.pushgate.gateway.connection;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.hub.Hub;
@@ -25,6 +25,20 @@ import reactor.core.publisher.Sinks;
  */
 public final class Connection {
 
+    private static final VarHandle REASON;
+    private static final VarHandle RELEASED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            REASON = lookup.findVarHandle(Connection.class, "reason", CloseReason.class);
+            RELEASED = lookup.findVarHandle(Connection.class, "released", boolean.class);
+        }
+        catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The result of a subscribe request. */
     public enum SubscribeResult { SUBSCRIBED, ALREADY_SUBSCRIBED, LIMIT_REACHED, CLOSED }
 
@@ -37,9 +51,10 @@ public final class Connection {
     private final SubscriberBuffer buffer;
     private final int maxSubscriptions;
     private final Sinks.One<CloseReason> closeSignal = Sinks.one();
-    private final AtomicReference<CloseReason> reason = new AtomicReference<>();
-    private final AtomicBoolean released = new AtomicBoolean();
-    private final Set<String> channels = new LinkedHashSet<>(4); // guarded by this
+    // Plain volatile fields with VarHandles rather than Atomic* objects: two objects fewer per connection.
+    private volatile CloseReason reason;
+    private volatile boolean released;
+    private Set<String> channels; // guarded by this; made on the first subscribe (an idle connection has none)
     private boolean subscriptionsClosed; // guarded by this
     private volatile long lastInboundNanos;
     private volatile long pingSentNanos = Long.MIN_VALUE;
@@ -115,7 +130,7 @@ public final class Connection {
      * nothing, so every close path may call it without coordination.
      */
     public boolean close(CloseReason why) {
-        if (!reason.compareAndSet(null, why)) {
+        if (!REASON.compareAndSet(this, null, why)) {
             return false;
         }
         // Cannot fail: only the winner of the compare-and-set above ever emits.
@@ -130,7 +145,7 @@ public final class Connection {
 
     /** The winning close reason, or null while open. */
     public CloseReason closeReason() {
-        return reason.get();
+        return reason;
     }
 
     /**
@@ -217,6 +232,9 @@ public final class Connection {
             if (subscriptionsClosed) {
                 return SubscribeResult.CLOSED;
             }
+            if (channels == null) {
+                channels = new LinkedHashSet<>(4);
+            }
             if (channels.contains(channel)) {
                 return SubscribeResult.ALREADY_SUBSCRIBED;
             }
@@ -232,7 +250,7 @@ public final class Connection {
 
     public boolean unsubscribe(String channel) {
         synchronized (this) {
-            if (subscriptionsClosed || !channels.remove(channel)) {
+            if (subscriptionsClosed || channels == null || !channels.remove(channel)) {
                 return false;
             }
             hub.unsubscribe(channel, buffer);
@@ -241,11 +259,11 @@ public final class Connection {
     }
 
     public synchronized List<String> channels() {
-        return new ArrayList<>(channels);
+        return channels == null ? new ArrayList<>() : new ArrayList<>(channels);
     }
 
     public synchronized int subscriptionCount() {
-        return channels.size();
+        return channels == null ? 0 : channels.size();
     }
 
     /**
@@ -254,14 +272,14 @@ public final class Connection {
      * @return true the first time, false afterwards
      */
     boolean release() {
-        if (!released.compareAndSet(false, true)) {
+        if (!RELEASED.compareAndSet(this, false, true)) {
             return false;
         }
         List<String> toRemove;
         synchronized (this) {
             subscriptionsClosed = true;
-            toRemove = new ArrayList<>(channels);
-            channels.clear();
+            toRemove = channels == null ? List.of() : new ArrayList<>(channels);
+            channels = null;
         }
         for (String channel : toRemove) {
             hub.unsubscribe(channel, buffer);
@@ -270,6 +288,6 @@ public final class Connection {
     }
 
     public boolean isReleased() {
-        return released.get();
+        return released;
     }
 }

@@ -1,9 +1,10 @@
 package org.pushgate.gateway.hub;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.AbstractQueue;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
 
@@ -19,7 +20,18 @@ import org.pushgate.gateway.protocol.OutboundFrame;
 final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
 
     private final ConcurrentLinkedQueue<OutboundFrame> frames = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger size = new AtomicInteger();
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(BoundedFrameQueue.class, "size", int.class);
+        }
+        catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int size; // a VarHandle rather than an AtomicInteger: one object fewer per connection
     private final int capacity;
     private final boolean dropOldest;
     private int evicted; // written by the single producer only, read by it after offer
@@ -31,17 +43,17 @@ final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
 
     @Override
     public boolean offer(OutboundFrame frame) {
-        if (size.get() >= capacity) {
+        if (size >= capacity) {
             if (!dropOldest) {
                 return false;
             }
             if (frames.poll() != null) {
-                size.decrementAndGet();
+                SIZE.getAndAdd(this, -1);
                 evicted++;
             }
         }
         frames.offer(frame);
-        size.incrementAndGet();
+        SIZE.getAndAdd(this, 1);
         return true;
     }
 
@@ -53,14 +65,14 @@ final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
     }
 
     boolean full() {
-        return size.get() >= capacity;
+        return size >= capacity;
     }
 
     @Override
     public OutboundFrame poll() {
         OutboundFrame frame = frames.poll();
         if (frame != null) {
-            size.decrementAndGet();
+            SIZE.getAndAdd(this, -1);
         }
         return frame;
     }
@@ -72,7 +84,7 @@ final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
 
     @Override
     public int size() {
-        return size.get();
+        return size;
     }
 
     @Override

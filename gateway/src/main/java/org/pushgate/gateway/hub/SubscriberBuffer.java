@@ -1,7 +1,8 @@
 package org.pushgate.gateway.hub;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
 
@@ -30,7 +31,18 @@ public final class SubscriberBuffer {
     private final OverflowPolicy policy;
     private final Runnable onSlowConsumer;
     private final HubEvents events;
-    private final AtomicBoolean cut = new AtomicBoolean();
+    private static final VarHandle CUT;
+
+    static {
+        try {
+            CUT = MethodHandles.lookup().findVarHandle(SubscriberBuffer.class, "cut", boolean.class);
+        }
+        catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile boolean cut; // a VarHandle rather than an AtomicBoolean: one object fewer per connection
     private final Executor executor;
 
     /**
@@ -64,11 +76,11 @@ public final class SubscriberBuffer {
     }
 
     public boolean wasCut() {
-        return cut.get();
+        return cut;
     }
 
     public Offer offer(OutboundFrame frame) {
-        if (cut.get()) {
+        if (cut) {
             return Offer.CLOSED;
         }
         boolean waited = false;
@@ -107,7 +119,7 @@ public final class SubscriberBuffer {
 
     private Offer overflow() {
         // Only DISCONNECT reaches here: DROP_OLDEST always makes room.
-        if (cut.compareAndSet(false, true)) {
+        if (CUT.compareAndSet(this, false, true)) {
             events.dropped(HubEvents.DropReason.SLOW_CONSUMER);
             onSlowConsumer.run();
         }

@@ -26,7 +26,8 @@ import reactor.core.publisher.MonoSink;
  * writes to another loop's sockets. The slot is enough because at most one frame is requested at a time.
  *
  * <p>Writes take the void promise (no future, no listener per frame). While the channel stays writable the
- * next frame is requested right after the write; once Netty's outbound buffer is past its high-water mark,
+ * next frame is requested right after the write, and what arrives synchronously (a heartbeat's ping, a
+ * backlog in the buffer) is written before one flush; once Netty's outbound buffer is past its high-water mark,
  * the next frame is requested only when everything written so far has left, so a peer that stops reading
  * backs up into its bounded subscriber buffer and nowhere else. Message, heartbeat and ping frames go out as
  * duplicates of their shared wire encoding ({@link WireFrames}); a reply (one recipient) takes Netty's encoder.
@@ -40,6 +41,8 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
     private volatile OutboundFrame handoff;
     private volatile boolean done;
     private int requests; // event loop only: request(1) calls owed (a trampoline: no recursion per frame)
+    private boolean writing; // event loop only: inside the outermost write, which flushes
+    private boolean backedUp; // event loop only: a write found the channel unwritable; wait for the drain
 
     FrameWriter(Channel channel, MonoSink<Void> result) {
         this.channel = channel;
@@ -93,13 +96,37 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
         Object message = frame.kind() == OutboundFrame.Kind.REPLY
                 ? new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()))
                 : WireFrames.duplicateOf(frame);
-        channel.writeAndFlush(message, channel.voidPromise());
+        channel.write(message, channel.voidPromise());
+        if (writing) {
+            // Delivered synchronously by the request of an outer write on this stack, which flushes for both.
+            requestIfWritable();
+            return;
+        }
+        // The outermost write: request what is ready now (a heartbeat's ping, a buffered backlog), then flush
+        // it all at once: one syscall for the lot instead of one per frame.
+        writing = true;
+        try {
+            requestIfWritable();
+        }
+        finally {
+            writing = false;
+        }
+        if (backedUp) {
+            // Backed up: resume when all that was written has left (one promise, only on this slow path).
+            backedUp = false;
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(this);
+        }
+        else {
+            channel.flush();
+        }
+    }
+
+    private void requestIfWritable() {
         if (channel.isWritable()) {
             requestNext();
         }
         else {
-            // Backed up: resume when all that was written has left (one promise, only on this slow path).
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(this);
+            backedUp = true;
         }
     }
 
