@@ -9,6 +9,7 @@ public interface HubEvents {
 
     void dropped(DropReason reason);
 
+    /** A frame was queued behind {@code depth - 1} others (not called for a frame the writer took at once). */
     void bufferDepth(int depth);
 
     /** An emit found another publisher inside the same subscriber's sink and had to retry. */

@@ -49,7 +49,7 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
                     .description("WebSocket upgrades refused (403 origin, 429 rate, 503 limits and shutdown), by reason").tag("reason", reason.tag()).register(registry));
         }
         this.bufferDepth = DistributionSummary.builder(GatewayMeter.OUTBOUND_BUFFER_DEPTH.meterName())
-                .description("Depth of a subscriber's outbound buffer right after a frame was queued")
+                .description("Depth of a subscriber's outbound buffer after a frame had to wait in it (frames sent at once are not recorded)")
                 .baseUnit("messages")
                 .serviceLevelObjectives(1, 4, 16, 64, 256, 1024, 4096)
                 .register(registry);
