@@ -36,7 +36,7 @@ gen="$LOAD_DIR/target/load-gen.jar"
 [[ -f "$gen" ]] || (./mvnw -q -B -pl load -am -DskipTests package)
 
 # shellcheck disable=SC2086
-java ${GATEWAY_JAVA_OPTS-$(cat gateway/jvm.options)} -jar "$jar" --server.port="$port" ${GATEWAY_ARGS:-} >"$out/gateway.log" 2>&1 &
+java ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --server.port="$port" ${GATEWAY_ARGS:-} >"$out/gateway.log" 2>&1 &
 gw=$!
 gens=()
 cleanup() {
@@ -56,7 +56,7 @@ for _ in $(seq 120); do
   kill -0 "$gw" 2>/dev/null || { echo "error: the gateway exited; see $out/gateway.log" >&2; exit 4; }
   sleep 0.5
 done
-echo "gateway pid $gw, JVM options: ${GATEWAY_JAVA_OPTS-$(cat gateway/jvm.options)}, args: ${GATEWAY_ARGS:-(none)}; machine load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "gateway pid $gw, JVM options: ${GATEWAY_JAVA_OPTS:-(none)}, args: ${GATEWAY_ARGS:-(none)}; machine load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 nmt=0
 # jcmd exits 0 even when NMT is off ("Native memory tracking is not enabled"): look for its total.

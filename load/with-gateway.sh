@@ -7,7 +7,7 @@
 #   load/with-gateway.sh connect --connections 10000 --rate 1000 --duration 30s
 #   GATEWAY_JAVA_OPTS="-Xmx1g" GATEWAY_ARGS="--gateway.outbound.buffer-size=256" load/with-gateway.sh fanout ...
 #
-# Environment: GATEWAY_JAVA_OPTS (gateway JVM options; unset: those of gateway/jvm.options, as ./gateway.sh), GATEWAY_ARGS (gateway --key=value options),
+# Environment: GATEWAY_JAVA_OPTS (gateway JVM options), GATEWAY_ARGS (gateway --key=value options),
 # GATEWAY_PORT (default 18080), LOAD_JAVA_OPTS (generator JVM), ROUNDS (default 1: run the scenario this many
 # times in a row against the same gateway, e.g. churn rounds whose heap baselines must stay flat; the exit status
 # is the worst round's), QUIET_WAIT (seconds, default 300: before the
@@ -42,7 +42,7 @@ log="$LOAD_DIR/results/gateway-$scenario-$stamp.log"
 health_log="$LOAD_DIR/results/gateway-$scenario-$stamp.health"
 
 # shellcheck disable=SC2086 # lists of options
-java ${GATEWAY_JAVA_OPTS-$(cat gateway/jvm.options)} -jar "$jar" --server.port="$port" ${GATEWAY_ARGS:-} >"$log" 2>&1 &
+java ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --server.port="$port" ${GATEWAY_ARGS:-} >"$log" 2>&1 &
 gw=$!
 poller=
 stop_gateway() {
@@ -73,7 +73,7 @@ idle_pct() {
 }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$gw/status"; }
 hz=$(getconf CLK_TCK)
-echo "gateway pid $gw port $port, JVM options: ${GATEWAY_JAVA_OPTS-$(cat gateway/jvm.options)}, args: ${GATEWAY_ARGS:-(none)}"
+echo "gateway pid $gw port $port, JVM options: ${GATEWAY_JAVA_OPTS:-(none)}, args: ${GATEWAY_ARGS:-(none)}"
 echo "gateway idle: RSS $(rss_kib) KiB, open files limit $(awk '/Max open files/ {print $4}' "/proc/$gw/limits")"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -11,6 +11,7 @@ import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.pushgate.gateway.support.Fields;
 
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -25,19 +26,9 @@ import reactor.core.publisher.Sinks;
  */
 public final class Connection {
 
-    private static final VarHandle REASON;
-    private static final VarHandle RELEASED;
+    private static final VarHandle REASON = Fields.handle(MethodHandles.lookup(), "reason", CloseReason.class);
+    private static final VarHandle RELEASED = Fields.handle(MethodHandles.lookup(), "released", boolean.class);
 
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            REASON = lookup.findVarHandle(Connection.class, "reason", CloseReason.class);
-            RELEASED = lookup.findVarHandle(Connection.class, "released", boolean.class);
-        }
-        catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** The result of a subscribe request. */
     public enum SubscribeResult { SUBSCRIBED, ALREADY_SUBSCRIBED, LIMIT_REACHED, CLOSED }

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.support.Fields;
 
 /**
  * The bounded queue behind one subscriber's unicast sink. It grows node by node (an idle connection costs
@@ -20,16 +21,8 @@ import org.pushgate.gateway.protocol.OutboundFrame;
 final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
 
     private final ConcurrentLinkedQueue<OutboundFrame> frames = new ConcurrentLinkedQueue<>();
-    private static final VarHandle SIZE;
+    private static final VarHandle SIZE = Fields.handle(MethodHandles.lookup(), "size", int.class);
 
-    static {
-        try {
-            SIZE = MethodHandles.lookup().findVarHandle(BoundedFrameQueue.class, "size", int.class);
-        }
-        catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private volatile int size; // a VarHandle rather than an AtomicInteger: one object fewer per connection
     private final int capacity;

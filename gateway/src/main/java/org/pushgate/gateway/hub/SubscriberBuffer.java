@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.support.Fields;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -31,16 +32,8 @@ public final class SubscriberBuffer {
     private final OverflowPolicy policy;
     private final Runnable onSlowConsumer;
     private final HubEvents events;
-    private static final VarHandle CUT;
+    private static final VarHandle CUT = Fields.handle(MethodHandles.lookup(), "cut", boolean.class);
 
-    static {
-        try {
-            CUT = MethodHandles.lookup().findVarHandle(SubscriberBuffer.class, "cut", boolean.class);
-        }
-        catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private volatile boolean cut; // a VarHandle rather than an AtomicBoolean: one object fewer per connection
     private final Executor executor;
