@@ -35,6 +35,9 @@ final class Channel {
 
     private static final Group[] NO_GROUPS = new Group[0];
 
+    /** From this many subscribers on, a message's wire encoding is made once and shared (see OutboundFrame). */
+    static final int SHARE_WIRE_FROM = 4;
+
     private record Pending(byte[] data, MonoSink<Integer> result) { }
 
     /** The subscribers served by one executor (null: offered to on the publisher's thread). */
@@ -71,6 +74,9 @@ final class Channel {
     private void fanOut(byte[] data, MonoSink<Integer> result) {
         Group[] targets = groups;
         OutboundFrame frame = ServerFrames.message(name, nextOffset++, data);
+        if (size >= SHARE_WIRE_FROM) {
+            frame.shareWire();
+        }
         FanOut fanOut = new FanOut(targets.length, result);
         for (Group group : targets) {
             if (group.executor() == null) {

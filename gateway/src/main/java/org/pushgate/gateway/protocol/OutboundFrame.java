@@ -18,6 +18,7 @@ public final class OutboundFrame {
     private final Kind kind;
     private final byte[] payload;
     private volatile Object wire;
+    private boolean shared; // set before the frame is handed to any buffer (the hand-off publishes it)
 
     /**
      * @param kind what the frame is, so the transport can send a ping as a WebSocket ping
@@ -52,6 +53,21 @@ public final class OutboundFrame {
             wire = encoded;
         }
         return (T) encoded;
+    }
+
+    /**
+     * Marks this frame as sent to many sockets, so that the transport encodes it once and shares the encoding
+     * (worth it for a fan-out; a frame for one or a few sockets is cheaper to encode per write into pooled,
+     * promptly released memory). Call before the frame is handed to any subscriber buffer.
+     */
+    public OutboundFrame shareWire() {
+        shared = true;
+        return this;
+    }
+
+    /** Whether {@link #shareWire()} was called. */
+    public boolean sharesWire() {
+        return shared;
     }
 
     public String text() {

@@ -11,8 +11,9 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ServerFrames {
 
     public static final OutboundFrame HEARTBEAT =
-            new OutboundFrame(OutboundFrame.Kind.HEARTBEAT, "{\"op\":\"heartbeat\"}".getBytes(StandardCharsets.UTF_8));
-    public static final OutboundFrame PING = new OutboundFrame(OutboundFrame.Kind.PING, new byte[0]);
+            new OutboundFrame(OutboundFrame.Kind.HEARTBEAT, "{\"op\":\"heartbeat\"}".getBytes(StandardCharsets.UTF_8))
+                    .shareWire();
+    public static final OutboundFrame PING = new OutboundFrame(OutboundFrame.Kind.PING, new byte[0]).shareWire();
 
     private static final byte[] MESSAGE_PREFIX = "{\"op\":\"message\",\"channel\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] OFFSET_FIELD = "\",\"offset\":".getBytes(StandardCharsets.UTF_8);

@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.MonoSink;
@@ -29,8 +30,10 @@ import reactor.core.publisher.MonoSink;
  * next frame is requested right after the write, and what arrives synchronously (a heartbeat's ping, a
  * backlog in the buffer) is written before one flush; once Netty's outbound buffer is past its high-water mark,
  * the next frame is requested only when everything written so far has left, so a peer that stops reading
- * backs up into its bounded subscriber buffer and nowhere else. Message, heartbeat and ping frames go out as
- * duplicates of their shared wire encoding ({@link WireFrames}); a reply (one recipient) takes Netty's encoder.
+ * backs up into its bounded subscriber buffer and nowhere else. A frame marked shared (a message to a channel
+ * with several subscribers, heartbeats, pings) goes out as a duplicate of its one wire encoding
+ * ({@link WireFrames}); any other (a reply, a message to one or a few sockets) takes Netty's encoder into pooled
+ * memory released after the write, rather than a shared direct buffer that only the GC would free.
  */
 final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, ChannelFutureListener {
 
@@ -93,9 +96,10 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
             fail(new ClosedChannelException());
             return;
         }
-        Object message = frame.kind() == OutboundFrame.Kind.REPLY
-                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()))
-                : WireFrames.duplicateOf(frame);
+        Object message = frame.sharesWire()
+                ? WireFrames.duplicateOf(frame)
+                : frame.kind() == OutboundFrame.Kind.PING ? new PingWebSocketFrame()
+                : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
         channel.write(message, channel.voidPromise());
         if (writing) {
             // Delivered synchronously by the request of an outer write on this stack, which flushes for both.

@@ -60,6 +60,26 @@ class LocalHubTest {
         assertThat(fromA.text()).isEqualTo("{\"op\":\"message\",\"channel\":\"news\",\"offset\":1,\"data\":{\"x\":1}}");
     }
 
+    /** A message to many subscribers shares one wire encoding; one to a few is encoded per write (pooled memory). */
+    @Test
+    void onlyAFanOutToSeveralSubscribersSharesItsWireEncoding() {
+        AtomicInteger cuts = new AtomicInteger();
+        List<SubscriberBuffer> buffers = new ArrayList<>();
+        for (int i = 0; i < Channel.SHARE_WIRE_FROM; i++) {
+            SubscriberBuffer b = buffer(8, OverflowPolicy.DISCONNECT, cuts);
+            buffers.add(b);
+            hub.subscribe("few", b);
+        }
+        hub.unsubscribe("few", buffers.get(0));
+        publish("few", "1");
+        assertThat(buffers.get(1).frames().blockFirst(VERIFY).sharesWire()).as("%d subscribers", Channel.SHARE_WIRE_FROM - 1)
+                .isFalse();
+        hub.subscribe("few", buffers.get(0));
+        publish("few", "2");
+        assertThat(buffers.get(0).frames().blockFirst(VERIFY).sharesWire()).as("%d subscribers", Channel.SHARE_WIRE_FROM)
+                .isTrue();
+    }
+
     @Test
     void aChannelExistsExactlyWhileItHasSubscribers() {
         AtomicInteger cuts = new AtomicInteger();
