@@ -27,8 +27,7 @@ import reactor.core.publisher.MonoSink;
  * writes to another loop's sockets. The slot is enough because at most one frame is requested at a time.
  *
  * <p>Writes take the void promise (no future, no listener per frame). While the channel stays writable the
- * next frame is requested right after the write, and what arrives synchronously (a heartbeat's ping, a
- * backlog in the buffer) is written before one flush; once Netty's outbound buffer is past its high-water mark,
+ * next frame is requested right after the write; once Netty's outbound buffer is past its high-water mark,
  * the next frame is requested only when everything written so far has left, so a peer that stops reading
  * backs up into its bounded subscriber buffer and nowhere else. A frame marked shared (a message to a channel
  * with several subscribers, heartbeats, pings) goes out as a duplicate of its one wire encoding
@@ -44,8 +43,6 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
     private volatile OutboundFrame handoff;
     private volatile boolean done;
     private int requests; // event loop only: request(1) calls owed (a trampoline: no recursion per frame)
-    private boolean writing; // event loop only: inside the outermost write, which flushes
-    private boolean backedUp; // event loop only: a write found the channel unwritable; wait for the drain
 
     FrameWriter(Channel channel, MonoSink<Void> result) {
         this.channel = channel;
@@ -100,37 +97,13 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
                 ? WireFrames.duplicateOf(frame)
                 : frame.kind() == OutboundFrame.Kind.PING ? new PingWebSocketFrame()
                 : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
-        channel.write(message, channel.voidPromise());
-        if (writing) {
-            // Delivered synchronously by the request of an outer write on this stack, which flushes for both.
-            requestIfWritable();
-            return;
-        }
-        // The outermost write: request what is ready now (a heartbeat's ping, a buffered backlog), then flush
-        // it all at once: one syscall for the lot instead of one per frame.
-        writing = true;
-        try {
-            requestIfWritable();
-        }
-        finally {
-            writing = false;
-        }
-        if (backedUp) {
-            // Backed up: resume when all that was written has left (one promise, only on this slow path).
-            backedUp = false;
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(this);
-        }
-        else {
-            channel.flush();
-        }
-    }
-
-    private void requestIfWritable() {
+        channel.writeAndFlush(message, channel.voidPromise());
         if (channel.isWritable()) {
             requestNext();
         }
         else {
-            backedUp = true;
+            // Backed up: resume when all that was written has left (one promise, only on this slow path).
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(this);
         }
     }
 

@@ -1,0 +1,167 @@
+package org.pushgate.gateway.transport;
+
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.protocol.ServerFrames;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.publisher.TestPublisher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The socket writer on a Netty EmbeddedChannel: what goes on the wire, flushes, demand, and how it ends. */
+class FrameWriterTest {
+
+    static final Duration VERIFY = Duration.ofSeconds(5);
+
+    final AtomicInteger flushes = new AtomicInteger();
+    final EmbeddedChannel channel = new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            flushes.incrementAndGet();
+            ctx.flush();
+        }
+    });
+
+    Mono<Void> send(Flux<OutboundFrame> frames) {
+        return Mono.create(result -> {
+            FrameWriter writer = new FrameWriter(channel, result);
+            result.onCancel(writer::cancel);
+            frames.subscribe(writer);
+        });
+    }
+
+    List<Object> written() {
+        List<Object> out = new ArrayList<>();
+        Object m;
+        while ((m = channel.readOutbound()) != null) {
+            if (m instanceof ByteBuf buf && !buf.isReadable()) {
+                continue; // the drain marker a backed-up writer adds: no bytes on the wire
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    static OutboundFrame fanOutMessage(String json) {
+        return new OutboundFrame(OutboundFrame.Kind.MESSAGE, json.getBytes(StandardCharsets.UTF_8)).shareWire();
+    }
+
+    @Test
+    void sharedFramesGoOutAsCompleteWebSocketFramesAndRepliesThroughTheEncoder() {
+        OutboundFrame message = fanOutMessage("{\"op\":\"message\"}");
+        StepVerifier.create(send(Flux.just(message, OutboundFrame.reply("{\"op\":\"subscribed\"}"), ServerFrames.PING)))
+                .expectComplete()
+                .verify(VERIFY);
+
+        List<Object> out = written();
+        assertThat(out).hasSize(3);
+        ByteBuf wire = (ByteBuf) out.get(0);
+        byte[] payload = "{\"op\":\"message\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] expected = new byte[2 + payload.length];
+        expected[0] = (byte) 0x81;           // FIN + text
+        expected[1] = (byte) payload.length; // unmasked, 7-bit length
+        System.arraycopy(payload, 0, expected, 2, payload.length);
+        assertThat(ByteBufUtil.getBytes(wire)).containsExactly(expected);
+        assertThat(out.get(1)).isInstanceOf(TextWebSocketFrame.class);
+        assertThat(((TextWebSocketFrame) out.get(1)).text()).isEqualTo("{\"op\":\"subscribed\"}");
+        assertThat(ByteBufUtil.getBytes((ByteBuf) out.get(2))).containsExactly((byte) 0x89, (byte) 0x00);
+        out.forEach(ReferenceCountUtil::release);
+    }
+
+    @Test
+    void everySocketWritesItsOwnViewOfOneSharedEncoding() {
+        OutboundFrame message = fanOutMessage("{\"x\":1}");
+        EmbeddedChannel other = new EmbeddedChannel();
+        Mono<Void> toOther = Mono.create(result -> Flux.just(message).subscribe(new FrameWriter(other, result)));
+
+        StepVerifier.create(send(Flux.just(message)).then(toOther)).expectComplete().verify(VERIFY);
+
+        ByteBuf first = channel.readOutbound();
+        ByteBuf second = other.readOutbound();
+        assertThat(first).isNotSameAs(second);
+        assertThat(root(first)).as("one encoding under both").isSameAs(root(second));
+        assertThat(ByteBufUtil.getBytes(first)).containsExactly(ByteBufUtil.getBytes(second));
+        other.finishAndReleaseAll();
+    }
+
+    static ByteBuf root(ByteBuf buf) {
+        ByteBuf inner = buf;
+        while (inner.unwrap() != null) {
+            inner = inner.unwrap();
+        }
+        return inner;
+    }
+
+    @Test
+    void everyFrameIsFlushedAsItIsWritten() {
+        flushes.set(0);
+        // As the connection's keep-alive timer delivers them: a tick's frames inside concatMap inside merge.
+        // Reactor's operators hand them over one drain-loop turn at a time, so nothing is held back for a batch.
+        Flux<OutboundFrame> tick = Flux.just(0L).concatMap(t -> Flux.just(ServerFrames.HEARTBEAT, ServerFrames.PING), 0);
+        StepVerifier.create(send(Flux.merge(1, Flux.<OutboundFrame>never(), tick).take(2)))
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(written()).hasSize(2);
+        assertThat(flushes.get()).as("no frame waits for a later flush").isEqualTo(2);
+    }
+
+    @Test
+    void asksForOneFrameAtATimeAndWritesEachAsItComes() {
+        TestPublisher<OutboundFrame> frames = TestPublisher.create();
+        Disposable sending = send(frames.flux()).subscribe();
+
+        frames.assertMinRequested(1).assertMaxRequested(1);
+        frames.next(ServerFrames.HEARTBEAT);
+        assertThat(written()).hasSize(1);
+        frames.assertMaxRequested(1); // the next one was asked for after the write, one again
+        frames.next(ServerFrames.PING);
+        assertThat(written()).hasSize(1);
+        sending.dispose();
+        frames.assertCancelled();
+    }
+
+    @Test
+    void aBackedUpChannelResumesWhenItsWritesHaveLeft() {
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2)); // every frame crosses it
+        TestPublisher<OutboundFrame> frames = TestPublisher.create();
+        send(frames.flux()).subscribe();
+
+        for (int i = 0; i < 5; i++) {
+            frames.next(fanOutMessage("{\"i\":" + i + "}"));
+        }
+        frames.complete();
+        // The embedded channel writes everything at its flush, so the drain listener resumes at once.
+        assertThat(written()).hasSize(5);
+    }
+
+    @Test
+    void aClosedChannelEndsTheSendWithAnErrorAndCancelsTheFrames() {
+        TestPublisher<OutboundFrame> frames = TestPublisher.create();
+        StepVerifier.create(send(frames.flux()))
+                .then(() -> channel.close())
+                .then(() -> frames.next(ServerFrames.HEARTBEAT))
+                .expectError(ClosedChannelException.class)
+                .verify(VERIFY);
+        frames.assertCancelled();
+        assertThat(written()).isEmpty();
+    }
+}
