@@ -135,6 +135,43 @@ class PubSubTest {
         }
     }
 
+    /**
+     * A fan-out big enough to span every event loop and to share one wire encoding: every subscriber gets every
+     * message once, in offset order, and each publish answers with the full count (it waits for all loops).
+     */
+    @Test
+    void aFanOutAcrossAllEventLoopsReachesEachSubscriberOnceInOffsetOrder() {
+        int subscribers = 24;
+        int messages = 50;
+        List<TestClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < subscribers; i++) {
+                clients.add(TestClient.connect(gateway.ws("channel=many")));
+            }
+            for (TestClient client : clients) {
+                client.await(f -> Json.isOp(f, "subscribed"), WAIT, "subscribed");
+            }
+            for (int i = 1; i <= messages; i++) {
+                GatewayProbe.Response answer = gateway.publish("many", Integer.toString(i));
+                assertThat(answer.status()).isEqualTo(200);
+                assertThat(answer.json().get("subscribers").asInt()).as("publish %d", i).isEqualTo(subscribers);
+            }
+            for (TestClient client : clients) {
+                org.pushgate.gateway.it.support.Eventually.await(WAIT, messages + " messages",
+                        () -> client.messages("many").size() >= messages);
+                List<JsonNode> received = client.messages("many");
+                assertThat(received).hasSize(messages);
+                for (int i = 0; i < messages; i++) {
+                    assertThat(received.get(i).get("offset").asLong()).isEqualTo(i + 1);
+                    assertThat(received.get(i).get("data").asInt()).isEqualTo(i + 1);
+                }
+            }
+        }
+        finally {
+            clients.forEach(TestClient::close);
+        }
+    }
+
     @Test
     void eachChannelNumbersItsMessagesFromOneInPublishOrder() {
         try (TestClient client = TestClient.connect(gateway.ws("channel=numbers"))) {
