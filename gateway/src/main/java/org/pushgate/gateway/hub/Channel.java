@@ -45,7 +45,6 @@ final class Channel {
 
     final String name;
     private volatile Group[] groups = NO_GROUPS;
-    private volatile int size;
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
     private long nextOffset = 1; // touched only by the draining thread
@@ -74,7 +73,7 @@ final class Channel {
     private void fanOut(byte[] data, MonoSink<Integer> result) {
         Group[] targets = groups;
         OutboundFrame frame = ServerFrames.message(name, nextOffset++, data);
-        if (size >= SHARE_WIRE_FROM) {
+        if (count(targets) >= SHARE_WIRE_FROM) {
             frame.shareWire();
         }
         FanOut fanOut = new FanOut(targets.length, result);
@@ -133,7 +132,6 @@ final class Channel {
             Group[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = new Group(s.executor(), new SubscriberBuffer[] {s});
             groups = next;
-            size++;
             return true;
         }
         SubscriberBuffer[] members = current[index].members();
@@ -147,7 +145,6 @@ final class Channel {
         Group[] next = current.clone();
         next[index] = new Group(s.executor(), grown);
         groups = next;
-        size++;
         return true;
     }
 
@@ -174,7 +171,6 @@ final class Channel {
                     next[index] = new Group(s.executor(), shrunk);
                 }
                 groups = next;
-                size--;
                 return true;
             }
         }
@@ -193,16 +189,24 @@ final class Channel {
     /** A snapshot of the subscribers, for the auditor. */
     SubscriberBuffer[] subscribers() {
         Group[] current = groups;
-        SubscriberBuffer[] all = new SubscriberBuffer[0];
+        SubscriberBuffer[] all = new SubscriberBuffer[count(current)];
+        int at = 0;
         for (Group group : current) {
-            int at = all.length;
-            all = Arrays.copyOf(all, at + group.members().length);
             System.arraycopy(group.members(), 0, all, at, group.members().length);
+            at += group.members().length;
         }
         return all;
     }
 
     int size() {
-        return size;
+        return count(groups);
+    }
+
+    private static int count(Group[] groups) {
+        int n = 0;
+        for (Group group : groups) {
+            n += group.members().length;
+        }
+        return n;
     }
 }

@@ -3,6 +3,7 @@ package org.pushgate.gateway.publish;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.regex.Pattern;
 
 import org.pushgate.gateway.auth.TokenVerifier;
 import org.pushgate.gateway.web.ErrorResponses;
@@ -26,6 +27,8 @@ import reactor.core.publisher.Mono;
  * clients are let in, so a gateway started with defaults is never an open relay.
  */
 public final class ApiAccessFilter implements WebFilter {
+
+    private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}"); // compiled once, not per request
 
     private final byte[] key;
     private final TokenVerifier serverTokens;
@@ -83,7 +86,7 @@ public final class ApiAccessFilter implements WebFilter {
         for (PathContainer.Element element : exchange.getRequest().getPath().pathWithinApplication().elements()) {
             path.append(element instanceof PathContainer.PathSegment segment ? segment.valueToMatch() : element.value());
         }
-        return path.toString().replaceAll("/{2,}", "/");
+        return REPEATED_SLASHES.matcher(path).replaceAll("/");
     }
 
     private static Mono<Void> deny(ServerHttpResponse response, HttpStatus status, String code, String message) {
