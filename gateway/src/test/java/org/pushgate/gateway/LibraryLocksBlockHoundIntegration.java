@@ -20,7 +20,8 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * that is no longer waiting and every later thread parks forever. Seen here as a JVM-wide hang (event loops and
  * scheduler workers all parked on a lock no thread owns), as per-connection timer counts that never return to
  * zero (the cancellation that threw stopped half way), and as connections reset by the server's
- * onUncaughtException. Registered through META-INF/services, so every BlockHound install in this module uses it. The same list is in gateway-tests (it.support.LibraryLocksBlockHoundIntegration): test code cannot be shared between the modules without a test-jar.
+ * onUncaughtException. Registered through META-INF/services, so every BlockHound install in this module, and in
+ * gateway-tests (which takes this module's test-jar), uses it.
  */
 public final class LibraryLocksBlockHoundIntegration implements BlockHoundIntegration {
 

@@ -69,7 +69,8 @@ class BlockHoundTest {
 
     /**
      * Cancelling Flux.interval timers from an event loop while their scheduler is busy must not trip
-     * BlockHound (see LibraryLocksBlockHoundIntegration): the gateway does this for every closed connection.
+     * BlockHound (see the gateway module's LibraryLocksBlockHoundIntegration, shared through its test-jar): the
+     * gateway does this for every closed connection.
      */
     @Test
     void cancellingPeriodicTimersFromAnEventLoopUnderContentionIsAllowed() throws Exception {

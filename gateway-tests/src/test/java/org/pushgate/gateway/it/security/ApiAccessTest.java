@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 
 /**
@@ -29,7 +30,7 @@ class ApiAccessTest {
 
     @Test
     void withoutACredentialThePublishApiAnswers401Json() {
-        Http.Answer response = Http.post(gateway.port(), PUBLISH, BODY);
+        HttpWire.Response response = Http.post(gateway.port(), PUBLISH, BODY);
 
         assertUnauthorized(response);
         assertThat(response.header("WWW-Authenticate")).isEqualTo("Bearer");
@@ -49,7 +50,7 @@ class ApiAccessTest {
     @Test
     void withTheApiKeyThePublishApiAnswers200AndDelivers() {
         try (WsClient client = subscriber()) {
-            Http.Answer response = Http.post(gateway.port(), PUBLISH, BODY, "Authorization", Http.bearer(Tokens.API_KEY));
+            HttpWire.Response response = Http.post(gateway.port(), PUBLISH, BODY, "Authorization", Http.bearer(Tokens.API_KEY));
 
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.json().get("subscribers").asInt()).isEqualTo(1);
@@ -93,7 +94,7 @@ class ApiAccessTest {
     void aServerTokenWithTheAdminScopeMayUseTheAdminApiButNotPublish() {
         String token = Tokens.hs256(Tokens.SERVER_SECRET, Tokens.server("admin"));
 
-        Http.Answer admin = Http.get(gateway.port(), "/admin/connections", "Authorization", Http.bearer(token));
+        HttpWire.Response admin = Http.get(gateway.port(), "/admin/connections", "Authorization", Http.bearer(token));
         assertThat(admin.status()).isEqualTo(200);
         assertThat(admin.json().has("totals")).isTrue();
         assertForbidden(Http.post(gateway.port(), PUBLISH, BODY, "Authorization", Http.bearer(token)));
@@ -154,13 +155,13 @@ class ApiAccessTest {
         return client;
     }
 
-    private static void assertUnauthorized(Http.Answer response) {
+    private static void assertUnauthorized(HttpWire.Response response) {
         assertThat(response.status()).as(response.toString()).isEqualTo(401);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         assertThat(Json.text(response.json(), "error")).isEqualTo("unauthorized");
     }
 
-    private static void assertForbidden(Http.Answer response) {
+    private static void assertForbidden(HttpWire.Response response) {
         assertThat(response.status()).as(response.toString()).isEqualTo(403);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         assertThat(Json.text(response.json(), "error")).isEqualTo("forbidden");

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 
 import tools.jackson.databind.JsonNode;
@@ -64,7 +65,7 @@ class ChannelPermissionTest {
             assertThat(Json.text(alice.subscribe("private:team-1", 2), "op")).isEqualTo("subscribed");
             assertThat(Json.text(bob.subscribe("private:team-1", 2), "code")).isEqualTo("forbidden");
 
-            Http.Answer response = Http.post(gateway.port(), "/api/publish", "{\"channel\":\"private:team-1\",\"data\":\"plan\"}",
+            HttpWire.Response response = Http.post(gateway.port(), "/api/publish", "{\"channel\":\"private:team-1\",\"data\":\"plan\"}",
                     "Authorization", Http.bearer(Tokens.API_KEY));
 
             assertThat(response.json().get("subscribers").asInt()).isEqualTo(1);

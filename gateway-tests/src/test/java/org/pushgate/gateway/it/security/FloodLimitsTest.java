@@ -16,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 
 import tools.jackson.databind.JsonNode;
@@ -168,10 +169,10 @@ class FloodLimitsTest {
         try (WsClient client = WsClient.connect(gateway.port(), "channel=big")) {
             client.awaitOp("subscribed");
 
-            Http.Answer tooBig = Http.post(gateway.port(), "/api/publish", overLimit);
-            Http.Answer tooBigBroadcast = Http.post(gateway.port(), "/api/broadcast",
+            HttpWire.Response tooBig = Http.post(gateway.port(), "/api/publish", overLimit);
+            HttpWire.Response tooBigBroadcast = Http.post(gateway.port(), "/api/broadcast",
                     "{\"channels\":[\"big\"],\"data\":\"" + "y".repeat(5000) + "\"}");
-            Http.Answer fits = Http.post(gateway.port(), "/api/publish", atLimit);
+            HttpWire.Response fits = Http.post(gateway.port(), "/api/publish", atLimit);
 
             assertThat(tooBig.status()).isEqualTo(400);
             assertThat(Json.text(tooBig.json(), "error")).isEqualTo("body_too_large");

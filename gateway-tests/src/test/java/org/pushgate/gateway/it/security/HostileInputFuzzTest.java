@@ -15,6 +15,7 @@ import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.it.support.GatewayProbe;
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -432,7 +433,7 @@ class HostileInputFuzzTest {
     void anyPublishBodyGets200Or400WithAJsonErrorAndARefusedOneDeliversNothing(
             @ForAll("paths") String path, @ForAll("bodies") byte[] body) {
         WsClient subscriber = listener();
-        Http.Answer response = Http.post(gateway.port(), path, body, "Authorization", KEY);
+        HttpWire.Response response = Http.post(gateway.port(), path, body, "Authorization", KEY);
 
         assertThat(response.status()).as("%s %s", path, response).isIn(200, 400);
         assertThat(response.header("Content-Type")).as("%s", response).startsWith("application/json");
@@ -518,7 +519,7 @@ class HostileInputFuzzTest {
     @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED)
     void anyCredentialGets200Or401Or403WithAJsonErrorNeverA5xxAndIsNeverEchoed(
             @ForAll("apiPaths") String path, @ForAll("credentials") Credential credential) {
-        Http.Answer response = path.startsWith("/admin/")
+        HttpWire.Response response = path.startsWith("/admin/")
                 ? Http.get(gateway.port(), path, "Authorization", credential.header())
                 : Http.post(gateway.port(), path, path.endsWith("broadcast") ? "{\"channels\":[\"fuzz-cred\"],\"data\":1}"
                         : "{\"channel\":\"fuzz-cred\",\"data\":1}", "Authorization", credential.header());

@@ -1,22 +1,15 @@
 package org.pushgate.gateway.it.security;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.HttpWire;
 
-import tools.jackson.databind.JsonNode;
 
 /**
  * HTTP for the security tests, on a fresh socket per request ({@code Connection: close}): the test
@@ -32,39 +25,24 @@ final class Http {
     }
 
     /** An HTTP answer. */
-    record Answer(int status, Map<String, String> headers, String body) {
-        String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-
-        JsonNode json() {
-            return Json.parse(body);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + body;
-        }
-    }
-
     static String bearer(String credential) {
         return "Bearer " + credential;
     }
 
-    static Answer get(int port, String path, String... headers) {
+    static HttpWire.Response get(int port, String path, String... headers) {
         return send(port, "GET", path, new byte[0], headers);
     }
 
-    static Answer post(int port, String path, String body, String... headers) {
+    static HttpWire.Response post(int port, String path, String body, String... headers) {
         return post(port, path, body.getBytes(StandardCharsets.UTF_8), headers);
     }
 
-    static Answer post(int port, String path, byte[] body, String... headers) {
+    static HttpWire.Response post(int port, String path, byte[] body, String... headers) {
         return send(port, "POST", path, body, headers);
     }
 
     /** POST /api/publish with the API key of the locked-down gateway. */
-    static Answer publish(int port, String channel, String dataJson) {
+    static HttpWire.Response publish(int port, String channel, String dataJson) {
         return post(port, "/api/publish", "{\"channel\":\"" + channel + "\",\"data\":" + dataJson + "}",
                 "Authorization", bearer(Tokens.API_KEY));
     }
@@ -74,7 +52,7 @@ final class Http {
      * 0 when the gateway shows no such sample.
      */
     static double metric(int port, String name, String... labels) {
-        Answer scrape = get(port, "/actuator/prometheus");
+        HttpWire.Response scrape = get(port, "/actuator/prometheus");
         if (scrape.status() != 200) {
             throw new AssertionError("scrape failed: " + scrape);
         }
@@ -106,7 +84,7 @@ final class Http {
         return metric(port, "gateway_connections_rejected_total", "reason", reason);
     }
 
-    private static Answer send(int port, String method, String path, byte[] body, String... headers) {
+    private static HttpWire.Response send(int port, String method, String path, byte[] body, String... headers) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
             socket.setSoTimeout(10_000);
@@ -124,52 +102,9 @@ final class Http {
             socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().write(body);
             socket.getOutputStream().flush();
-            return read(socket.getInputStream());
+            return HttpWire.read(socket.getInputStream(), true);
         } catch (IOException e) {
             throw new AssertionError(method + " " + path + " failed", e);
         }
-    }
-
-    private static Answer read(InputStream in) throws IOException {
-        String statusLine = line(in);
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP answer: " + statusLine);
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        String header;
-        while (!(header = line(in)).isEmpty()) {
-            int colon = header.indexOf(':');
-            if (colon > 0) {
-                headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
-            }
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if (headers.containsKey("content-length")) {
-            body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
-        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            int size;
-            while ((size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0) {
-                body.write(in.readNBytes(size));
-                line(in);
-            }
-        } else {
-            body.write(in.readAllBytes()); // Connection: close: the body runs to the end of the stream
-        }
-        return new Answer(Integer.parseInt(parts[1]), headers, body.toString(StandardCharsets.UTF_8));
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(64);
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new EOFException("end of stream in an HTTP answer");
-            }
-            if (b != '\r') {
-                line.write(b);
-            }
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
     }
 }

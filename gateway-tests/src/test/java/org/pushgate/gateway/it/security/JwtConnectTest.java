@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -74,7 +75,7 @@ class JwtConnectTest {
              WsClient laptop = connectedAs("carol");
              WsClient stranger = connectedAs("dave")) {
 
-            Http.Answer response = publish("user:carol", "{\"text\":\"for carol\"}");
+            HttpWire.Response response = publish("user:carol", "{\"text\":\"for carol\"}");
 
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.json().get("subscribers").asInt()).isEqualTo(2);
@@ -242,7 +243,7 @@ class JwtConnectTest {
     @Test
     void givenAnIdentityProviderSubWithAPipe_thenItsPersonalChannelWorks() {
         try (WsClient client = WsClient.authenticated(gateway.port(), Tokens.client("auth0|4242", 600))) {
-            Http.Answer response = publish("user:auth0|4242", "\"hi\"");
+            HttpWire.Response response = publish("user:auth0|4242", "\"hi\"");
 
             assertThat(response.status()).as(response.toString()).isEqualTo(200);
             assertThat(client.awaitOp("message").get("data").asString()).isEqualTo("hi");
@@ -292,7 +293,7 @@ class JwtConnectTest {
         return client;
     }
 
-    private Http.Answer publish(String channel, String data) {
+    private HttpWire.Response publish(String channel, String data) {
         return Http.publish(gateway.port(), channel, data);
     }
 }

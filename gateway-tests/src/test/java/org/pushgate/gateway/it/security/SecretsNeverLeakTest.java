@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 import org.slf4j.LoggerFactory;
 
@@ -153,7 +154,7 @@ class SecretsNeverLeakTest {
         return token;
     }
 
-    private void record(Http.Answer response) {
+    private void record(HttpWire.Response response) {
         answers.add(response.status() + " " + response.body());
         response.headers().forEach((name, value) -> answers.add(name + ": " + value));
         if (response.status() >= 400 && response.body() != null && response.body().startsWith("{")) {

@@ -14,12 +14,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.function.Predicate;
 
+import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
 
 import tools.jackson.databind.JsonNode;
@@ -45,7 +43,7 @@ final class WsClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private final Handshake handshake;
+    private final HttpWire.Response handshake;
     private final List<JsonNode> frames = new ArrayList<>();
     private final List<String> texts = new ArrayList<>();
     private int closeCode = -1;
@@ -53,14 +51,8 @@ final class WsClient implements AutoCloseable {
     private boolean closeSent;
     private boolean ended;
 
-    /** The server's answer to the upgrade request. */
-    record Handshake(int status, Map<String, String> headers, String body) {
-        String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-    }
 
-    private WsClient(Socket socket, Handshake handshake) throws IOException {
+    private WsClient(Socket socket, HttpWire.Response handshake) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
@@ -100,7 +92,7 @@ final class WsClient implements AutoCloseable {
             request.append("\r\n");
             socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
-            Handshake handshake = readResponse(socket.getInputStream());
+            HttpWire.Response handshake = HttpWire.read(socket.getInputStream(), false);
             WsClient client = new WsClient(socket, handshake);
             if (!client.upgraded()) {
                 closeQuietly(socket);
@@ -150,7 +142,7 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    Handshake handshake() {
+    HttpWire.Response handshake() {
         return handshake;
     }
 
@@ -452,58 +444,5 @@ final class WsClient implements AutoCloseable {
         } catch (IOException e) {
             // closing a broken socket: nothing more to do
         }
-    }
-
-    // ---- HTTP response of the upgrade
-
-    private static Handshake readResponse(InputStream in) throws IOException {
-        String statusLine = readLine(in);
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP response: " + statusLine);
-        }
-        int status = Integer.parseInt(parts[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        String line;
-        while (!(line = readLine(in)).isEmpty()) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-            }
-        }
-        String body = "";
-        if (status != 101) {
-            String length = headers.get("content-length");
-            if (length != null) {
-                body = new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.UTF_8);
-            } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-                ByteArrayOutputStream chunks = new ByteArrayOutputStream();
-                int size;
-                while ((size = Integer.parseInt(readLine(in).split(";")[0].trim(), 16)) > 0) {
-                    chunks.write(in.readNBytes(size));
-                    readLine(in);
-                }
-                readLine(in);
-                body = chunks.toString(StandardCharsets.UTF_8);
-            }
-        }
-        return new Handshake(status, headers, body);
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(64);
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new EOFException("EOF in HTTP response");
-            }
-            if (b != '\r') {
-                line.write(b);
-            }
-            if (line.size() > 8192) {
-                throw new IOException("HTTP line too long");
-            }
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
     }
 }

@@ -13,9 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * A WebSocket peer on a plain blocking {@link Socket}, doing the HTTP upgrade and the framing by hand, so
@@ -35,14 +32,7 @@ public final class RawWebSocket implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private final Handshake handshake;
-
-    /** The server's answer to the upgrade request. */
-    public record Handshake(int status, Map<String, String> headers, String body) {
-        public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-    }
+    private final HttpWire.Response handshake;
 
     /** One frame as read off the wire (unfragmented frames only; the gateway sends no fragments). */
     public record Frame(int opcode, byte[] payload) {
@@ -71,7 +61,7 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
-    private RawWebSocket(Socket socket, Handshake handshake) throws IOException {
+    private RawWebSocket(Socket socket, HttpWire.Response handshake) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
@@ -110,7 +100,7 @@ public final class RawWebSocket implements AutoCloseable {
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            Handshake handshake = readResponse(socket.getInputStream());
+            HttpWire.Response handshake = HttpWire.read(socket.getInputStream(), false);
             RawWebSocket ws = new RawWebSocket(socket, handshake);
             Tracked.add(ws);
             return ws;
@@ -120,7 +110,7 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
-    public Handshake handshake() {
+    public HttpWire.Response handshake() {
         return handshake;
     }
 
@@ -281,66 +271,5 @@ public final class RawWebSocket implements AutoCloseable {
         } catch (IOException e) {
             // closing a broken socket: nothing more to do
         }
-    }
-
-    // ---- HTTP response parsing (status line, headers, and a Content-Length or chunked body for non-101)
-
-    private static Handshake readResponse(InputStream in) throws IOException {
-        String statusLine = readLine(in);
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP response: " + statusLine);
-        }
-        int status = Integer.parseInt(parts[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        String line;
-        while (!(line = readLine(in)).isEmpty()) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-            }
-        }
-        String body = "";
-        if (status != 101) {
-            body = readBody(in, headers);
-        }
-        return new Handshake(status, headers, body);
-    }
-
-    private static String readBody(InputStream in, Map<String, String> headers) throws IOException {
-        String length = headers.get("content-length");
-        if (length != null) {
-            return new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.UTF_8);
-        }
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            while (true) {
-                int size = Integer.parseInt(readLine(in).split(";")[0].trim(), 16);
-                if (size == 0) {
-                    readLine(in);
-                    return body.toString(StandardCharsets.UTF_8);
-                }
-                body.write(in.readNBytes(size));
-                readLine(in);
-            }
-        }
-        return "";
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(64);
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new EOFException("EOF in HTTP response");
-            }
-            if (b != '\r') {
-                line.write(b);
-            }
-            if (line.size() > 8192) {
-                throw new IOException("HTTP line too long");
-            }
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
     }
 }
