@@ -146,7 +146,7 @@ class SocketFaultsTest {
      */
     @Test
     void anAbruptResetIsNotLoggedAsAPipelineFailure() throws Exception {
-        try (CapturedLog log = CapturedLog.of("org.pushgate.gateway.connection.ConnectionHandler")) {
+        try (CapturedLog log = CapturedLog.of("org.pushgate.gateway.connection.ConnectionPipeline")) {
             double before = gateway.disconnects("reset");
             RawWebSocket peer = subscribedRawPeer("quiet-reset");
 

@@ -1,7 +1,6 @@
 package org.pushgate.gateway.admission;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -59,12 +58,10 @@ public final class Admission {
 
     private final ConnectionRate rate;
 
-    /** @param maxPerAddress 0 for no per-address limit */
-    public Admission(int maxConnections, int maxPerAddress) {
-        this(maxConnections, maxPerAddress, null);
-    }
-
-    /** @param rate new connections per second per address, or null for no rate limit */
+    /**
+     * @param maxPerAddress 0 for no per-address limit
+     * @param rate new connections per second per address, or null for no rate limit
+     */
     public Admission(int maxConnections, int maxPerAddress, ConnectionRate rate) {
         this.maxConnections = maxConnections;
         this.maxPerAddress = maxPerAddress;
@@ -136,26 +133,62 @@ public final class Admission {
         return perAddress.size();
     }
 
-    /** One reserved connection slot. {@link #release()} is idempotent: every path may call it. */
+    /**
+     * One reserved connection slot, taken before an upgrade and owned from then on by exactly one party. Its
+     * state moves once, by compare-and-set, from {@code PENDING} to {@code STARTED} (a connection pipeline took
+     * it; that connection returns it when it terminates) or to {@code RELEASED} (the handshake failed or was
+     * given up before any pipeline started). A pipeline that starts after the give-up finds the ticket released
+     * and must not serve the socket: the slot is already free again, so the connection would run without it.
+     */
     public final class Ticket {
+        private static final int PENDING = 0;
+        private static final int STARTED = 1;
+        private static final int RELEASED = 2;
+
         private final String address;
-        private final AtomicBoolean released = new AtomicBoolean();
+        private final AtomicInteger state = new AtomicInteger(PENDING);
 
         private Ticket(String address) {
             this.address = address;
         }
 
-        public void release() {
-            if (released.compareAndSet(false, true)) {
-                if (address != null) {
-                    releaseAddress(address);
-                }
-                admitted.decrementAndGet();
-            }
+        /**
+         * Hands the slot to the connection pipeline that is starting.
+         *
+         * @return false when the ticket was already given up: the caller must close the socket at once
+         */
+        public boolean start() {
+            return state.compareAndSet(PENDING, STARTED);
         }
 
-        public boolean released() {
-            return released.get();
+        /**
+         * Returns the slot unless a pipeline took it (that pipeline's terminate returns it). For the handshake's
+         * failure and deadline paths; safe to call any number of times, before or after {@link #start()}.
+         *
+         * @return true when this call freed the slot
+         */
+        public boolean giveUp() {
+            return state.compareAndSet(PENDING, RELEASED) && free();
+        }
+
+        /** Returns the slot, whoever holds it; idempotent. The connection's terminate calls this. */
+        public boolean release() {
+            int current;
+            do {
+                current = state.get();
+                if (current == RELEASED) {
+                    return false;
+                }
+            } while (!state.compareAndSet(current, RELEASED));
+            return free();
+        }
+
+        private boolean free() {
+            if (address != null) {
+                releaseAddress(address);
+            }
+            admitted.decrementAndGet();
+            return true;
         }
     }
 }

@@ -5,11 +5,11 @@ import org.pushgate.gateway.hub.Hub;
 import reactor.core.publisher.Mono;
 
 /** The single-node broker: a publish reaches this node's hub and nothing else. */
-public final class LocalBroker implements Broker {
+final class LocalBroker implements Broker {
 
     private final Hub hub;
 
-    public LocalBroker(Hub hub) {
+    LocalBroker(Hub hub) {
         this.hub = hub;
     }
 

@@ -10,6 +10,7 @@ import org.pushgate.gateway.auth.AuthMode;
 import org.pushgate.gateway.hub.OverflowPolicy;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Every {@code gateway.*} setting, typed and validated at startup. A bad value fails the start with a
@@ -45,10 +46,37 @@ public record GatewayProperties(
         }
     }
 
+    /**
+     * @param bufferSize frames one subscriber buffer holds
+     * @param maxQueuedBytes payload bytes one subscriber buffer holds; whichever bound is reached first applies
+     *                       the overflow policy
+     * @param maxTotalQueuedBytes the fence over all buffers together; 0 derives it from the heap
+     *                            ({@link #DEFAULT_TOTAL_HEAP_FRACTION} of {@code -Xmx})
+     */
     public record Outbound(@DefaultValue("1024") int bufferSize,
-                           @DefaultValue("disconnect") OverflowPolicy overflow) {
+                           @DefaultValue("disconnect") OverflowPolicy overflow,
+                           @DefaultValue("1MB") DataSize maxQueuedBytes,
+                           @DefaultValue("0") DataSize maxTotalQueuedBytes) {
+
+        /** Without a configured fence, all buffers together may hold this fraction of the maximum heap. */
+        public static final double DEFAULT_TOTAL_HEAP_FRACTION = 0.25;
+
         public Outbound {
             requireRange("gateway.outbound.buffer-size", bufferSize, 1, 1 << 20);
+            if (maxQueuedBytes == null || maxQueuedBytes.toBytes() < 1 || maxQueuedBytes.toBytes() > (1L << 31)) {
+                throw new IllegalArgumentException("gateway.outbound.max-queued-bytes must be between 1B and 2GB, was "
+                        + maxQueuedBytes);
+            }
+            if (maxTotalQueuedBytes == null || maxTotalQueuedBytes.isNegative()) {
+                throw new IllegalArgumentException("gateway.outbound.max-total-queued-bytes must be 0 (derive) or a "
+                        + "positive size (e.g. 256MB), was " + maxTotalQueuedBytes);
+            }
+        }
+
+        /** The fence in force: the configured one, or the documented fraction of the maximum heap. */
+        public long totalQueuedBytesLimit() {
+            long configured = maxTotalQueuedBytes.toBytes();
+            return configured > 0 ? configured : Math.max(1, (long) (Runtime.getRuntime().maxMemory() * DEFAULT_TOTAL_HEAP_FRACTION));
         }
     }
 

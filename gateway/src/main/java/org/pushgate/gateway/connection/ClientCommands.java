@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.pushgate.gateway.auth.ChannelPolicy;
+import org.pushgate.gateway.auth.ClientAuth;
 import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.auth.TokenVerifier;
 import org.pushgate.gateway.protocol.ClientCommand;
@@ -25,11 +26,11 @@ import reactor.core.scheduler.Scheduler;
 final class ClientCommands {
 
     private final CommandDecoder decoder;
-    private final ConnectionAuth auth;
+    private final ClientAuth auth;
     private final ConnectionSettings settings;
     private final Scheduler clock;
 
-    ClientCommands(CommandDecoder decoder, ConnectionAuth auth, ConnectionSettings settings, Scheduler clock) {
+    ClientCommands(CommandDecoder decoder, ClientAuth auth, ConnectionSettings settings, Scheduler clock) {
         this.decoder = decoder;
         this.auth = auth;
         this.settings = settings;
@@ -55,8 +56,8 @@ final class ClientCommands {
     Mono<Void> onFrame(Connection connection, ConnectionSocket.InboundFrame frame) {
         connection.touch(clock.now(TimeUnit.NANOSECONDS));
         switch (frame.type()) {
-            case PING, PONG -> {
-                return Mono.empty(); // liveness only: touch() above is all a ping or pong means to us
+            case PONG -> {
+                return Mono.empty(); // liveness only: touch() above is all a pong means to us
             }
             default -> {
                 // TEXT and BINARY count against the command rate limit.
@@ -220,7 +221,8 @@ final class ClientCommands {
 
     /** Replies share the connection's bounded buffer, so they stay in order with the messages around them. */
     private static void reply(Connection connection, OutboundFrame frame) {
-        // The offer result needs no handling: a refused reply means the connection is being cut or closed.
-        connection.buffer().offer(frame);
+        // From whichever thread handles the command (an event loop, or the verifier's after an async token
+        // check): the buffer hops onto its own loop, so its sink keeps one producer.
+        connection.send(frame);
     }
 }

@@ -35,7 +35,12 @@ public enum CloseReason {
     /** The token expired and no valid refresh arrived in time; reconnect with a fresh token. */
     TOKEN_EXPIRED(4006, "token_expired", "token expired", true),
     /** Too many commands, persistently, beyond gateway.limits.commands-per-second. */
-    RATE_LIMITED(4007, "rate_limited", "too many commands", true);
+    RATE_LIMITED(4007, "rate_limited", "too many commands", true),
+    /**
+     * The bytes queued for all clients passed gateway.outbound.max-total-queued-bytes and this connection held
+     * among the most; reconnect with backoff.
+     */
+    OUTBOUND_MEMORY(4008, "outbound_memory", "server outbound memory limit", true);
 
     private final int code;
     private final String tag;

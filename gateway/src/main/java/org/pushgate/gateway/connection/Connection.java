@@ -7,44 +7,62 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.auth.Identity;
-import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
-import org.pushgate.gateway.support.Fields;
+import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.protocol.ServerFrames;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * The state of one live socket: its outbound buffer, its channel subscriptions, its close signal.
- *
- * <p>Owned by the connection pipeline ({@link ConnectionHandler}), which creates it when the socket opens
- * and calls {@link #release()} exactly when the pipeline terminates (complete, error or cancel). After
- * release nothing of it is left in the hub or the registry, and a late subscribe is refused, so a
- * command racing with the close cannot resurrect a subscription.
+ * One client connection, and the one owner of everything it acquires:
+ * <ul>
+ *   <li>its admission ticket (the connection slot, taken before the upgrade and handed over here);</li>
+ *   <li>its registry entry;</li>
+ *   <li>its subscriber buffer (the sink and the frames and bytes queued in it);</li>
+ *   <li>its hub subscriptions;</li>
+ *   <li>its timers (heartbeat, liveness, auth deadline) and its outbound subscription, which exist only inside the
+ *       pipeline's outbound Flux and end when the close signal ends that Flux.</li>
+ * </ul>
+ * Every ending, whatever the transport (the pipeline's termination by complete, error or cancel; the auditor's
+ * {@link #reclaim()}; shutdown, which only asks to {@link #close}), funnels into the one ordered, idempotent
+ * {@link #terminate}. A transport adds no release path: it hands a {@link ConnectionSocket} and a ticket to
+ * {@link ConnectionPipeline#serve}, and nothing else.
  */
 public final class Connection {
 
-    private static final VarHandle REASON = Fields.handle(MethodHandles.lookup(), "reason", CloseReason.class);
-    private static final VarHandle RELEASED = Fields.handle(MethodHandles.lookup(), "released", boolean.class);
+    private static final VarHandle REASON;
+    private static final VarHandle TERMINATED;
 
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            REASON = lookup.findVarHandle(Connection.class, "reason", CloseReason.class);
+            TERMINATED = lookup.findVarHandle(Connection.class, "terminated", boolean.class);
+        }
+        catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The result of a subscribe request. */
     public enum SubscribeResult { SUBSCRIBED, ALREADY_SUBSCRIBED, LIMIT_REACHED, CLOSED }
 
     private final long id;
     private final ConnectionSocket socket;
-    private final Runnable onRelease;
+    private final Admission.Ticket ticket;
+    private final NodeResources node;
     private final String remoteAddress;
     private final long openedAtMillis;
-    private final Hub hub;
     private final SubscriberBuffer buffer;
-    private final int maxSubscriptions;
     private final Sinks.One<CloseReason> closeSignal = Sinks.one();
     // Plain volatile fields with VarHandles rather than Atomic* objects: two objects fewer per connection.
     private volatile CloseReason reason;
-    private volatile boolean released;
+    private volatile boolean terminated;
     private Set<String> channels; // guarded by this; made on the first subscribe (an idle connection has none)
     private boolean subscriptionsClosed; // guarded by this
     private volatile long lastInboundNanos;
@@ -60,23 +78,83 @@ public final class Connection {
     private int rateViolations;
     private volatile long lastInboundMillis;
 
-    Connection(long id, ConnectionSocket socket, Runnable onRelease, long nowNanos, Hub hub, ConnectionSettings settings,
-               HubEvents events, boolean authRequired) {
+    private Connection(long id, ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node) {
         this.id = id;
         this.socket = socket;
-        this.onRelease = onRelease;
+        this.ticket = ticket;
+        this.node = node;
         this.remoteAddress = socket.remoteAddress();
         this.openedAtMillis = System.currentTimeMillis();
-        this.hub = hub;
-        this.maxSubscriptions = settings.maxSubscriptions();
         this.lastInboundNanos = nowNanos;
         this.lastInboundMillis = openedAtMillis;
-        this.buffer = new SubscriberBuffer(settings.bufferSize(), settings.overflow(),
-                () -> close(CloseReason.SLOW_CONSUMER), events, socket.executor());
+        this.buffer = new SubscriberBuffer(node.buffers(), this::cut, socket.executor());
+        boolean authRequired = node.auth().required();
         this.authDeadlines = authRequired ? Sinks.many().replay().latest() : null;
         this.authenticated = !authRequired;
-        this.commandTokens = settings.commandBurst();
+        this.commandTokens = node.settings().commandBurst();
         this.commandRefillNanos = nowNanos;
+    }
+
+    /**
+     * Acquires what a connection holds from its first moment: the ticket (already taken by the transport) and the
+     * registry entry. Called inside the pipeline's {@code usingWhen}, so its termination always reaches
+     * {@link #terminate}.
+     */
+    static Connection open(ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node) {
+        Connection connection = new Connection(node.registry().nextId(), socket, ticket, nowNanos, node);
+        // The registry closes it at once if shutdown already asked everyone to close (see ConnectionRegistry.add).
+        node.registry().add(connection);
+        return connection;
+    }
+
+    private void cut(HubEvents.DropReason why) {
+        close(why == HubEvents.DropReason.OUTBOUND_MEMORY ? CloseReason.OUTBOUND_MEMORY : CloseReason.SLOW_CONSUMER);
+    }
+
+    /**
+     * The one release path, ordered and idempotent: the pipeline's termination calls it (complete, error or
+     * cancel), and so does the auditor's {@link #reclaim()}. Late calls find it done and do nothing.
+     *
+     * @param fallback the reason to record if nothing closed the connection before (a cancelled pipeline)
+     * @return true for the call that released everything
+     */
+    boolean terminate(CloseReason fallback) {
+        // 1. The close reason first, so that the reason counted is the one that won. Its signal also ends the
+        //    outbound Flux if it still runs (a reclaim), and with it the timers and the sink's subscription.
+        close(fallback);
+        if (!TERMINATED.compareAndSet(this, false, true)) {
+            return false;
+        }
+        // 2. The hub forgets the buffer: after this no publisher offers to it. Under this connection's lock, so a
+        //    subscribe racing with the end is refused (CLOSED) rather than resurrecting a subscription.
+        List<String> subscribed;
+        synchronized (this) {
+            subscriptionsClosed = true;
+            subscribed = channels == null ? List.of() : new ArrayList<>(channels);
+            channels = null;
+        }
+        for (String channel : subscribed) {
+            node.hub().unsubscribe(channel, buffer);
+        }
+        // 3. The registry entry, then 4. the admission slot, in this order: the connection count never shows a
+        //    slot free while the connection is still listed, and neither goes before the hub let go (2).
+        node.registry().remove(this);
+        ticket.release();
+        // 5. Counted last: whoever sees the disconnect counted sees everything above released.
+        node.events().disconnected(reason);
+        return true;
+    }
+
+    /**
+     * For the auditor only: a connection whose socket is gone while its pipeline still holds it. Closes it as
+     * {@link CloseReason#ORPHANED} (which also ends a stuck pipeline) and releases everything now.
+     *
+     * @return true when this call did the release, so the auditor counts it
+     */
+    public boolean reclaim() {
+        boolean reasonWon = close(CloseReason.ORPHANED);
+        boolean releasedHere = terminate(CloseReason.ORPHANED);
+        return reasonWon || releasedHere;
     }
 
     /** A point at which the connection closes unless (re)authenticated: the connect timeout, then token expiry. */
@@ -107,13 +185,15 @@ public final class Connection {
         return buffer;
     }
 
+    /** Queues a reply (or any frame) from any thread, in order with the messages around it. */
+    void send(OutboundFrame frame) {
+        // The result needs no handling: a refused frame means the connection is being cut or closed.
+        buffer.post(frame);
+    }
+
     /** Whether the socket underneath is still open. */
     public boolean socketOpen() {
         return socket.isOpen();
-    }
-
-    Runnable onRelease() {
-        return onRelease;
     }
 
     /**
@@ -145,7 +225,7 @@ public final class Connection {
      */
     public void probe() {
         // A refused ping means the buffer is full or closed: the peer will fail the probe, as it should.
-        buffer.offer(org.pushgate.gateway.protocol.ServerFrames.PING);
+        buffer.post(ServerFrames.PING);
     }
 
     public Identity identity() {
@@ -170,8 +250,8 @@ public final class Connection {
     }
 
     /** Deadlines in force; empty when no authentication is required. */
-    reactor.core.publisher.Flux<AuthDeadline> authDeadlines() {
-        return authDeadlines == null ? reactor.core.publisher.Flux.empty() : authDeadlines.asFlux();
+    Flux<AuthDeadline> authDeadlines() {
+        return authDeadlines == null ? Flux.empty() : authDeadlines.asFlux();
     }
 
     void deadline(AuthDeadline deadline) {
@@ -229,12 +309,12 @@ public final class Connection {
             if (channels.contains(channel)) {
                 return SubscribeResult.ALREADY_SUBSCRIBED;
             }
-            if (channels.size() >= maxSubscriptions) {
+            if (channels.size() >= node.settings().maxSubscriptions()) {
                 return SubscribeResult.LIMIT_REACHED;
             }
             channels.add(channel);
-            // Under this connection's lock so that release() cannot run between the check and the add.
-            hub.subscribe(channel, buffer);
+            // Under this connection's lock so that terminate() cannot run between the check and the add.
+            node.hub().subscribe(channel, buffer);
             return SubscribeResult.SUBSCRIBED;
         }
     }
@@ -244,7 +324,7 @@ public final class Connection {
             if (subscriptionsClosed || channels == null || !channels.remove(channel)) {
                 return false;
             }
-            hub.unsubscribe(channel, buffer);
+            node.hub().unsubscribe(channel, buffer);
             return true;
         }
     }
@@ -257,28 +337,8 @@ public final class Connection {
         return channels == null ? 0 : channels.size();
     }
 
-    /**
-     * Removes every hub subscription and refuses new ones. Called by the pipeline's termination only.
-     *
-     * @return true the first time, false afterwards
-     */
-    boolean release() {
-        if (!RELEASED.compareAndSet(this, false, true)) {
-            return false;
-        }
-        List<String> toRemove;
-        synchronized (this) {
-            subscriptionsClosed = true;
-            toRemove = channels == null ? List.of() : new ArrayList<>(channels);
-            channels = null;
-        }
-        for (String channel : toRemove) {
-            hub.unsubscribe(channel, buffer);
-        }
-        return true;
-    }
-
+    /** Whether {@link #terminate} has run. */
     public boolean isReleased() {
-        return released;
+        return terminated;
     }
 }

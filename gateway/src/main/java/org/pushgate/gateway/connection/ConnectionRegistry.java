@@ -6,9 +6,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.pushgate.gateway.hub.SubscriberBuffer;
+
 /**
- * The live connections of this node, by id, and the count of their running per-connection timers. An
- * entry is added by the pipeline that opens a connection and removed by the same pipeline's termination.
+ * The live connections of this node, by id, and the count of their running per-connection timers. An entry is
+ * added when a connection opens and removed by its {@link Connection#terminate}.
  */
 public final class ConnectionRegistry {
 
@@ -20,8 +22,38 @@ public final class ConnectionRegistry {
         return ids.incrementAndGet();
     }
 
+    private volatile boolean shuttingDown;
+
+    /**
+     * Lists a connection that just opened. If shutdown has already asked every connection to close, this one is
+     * asked too: it was admitted before the drain but registered after {@link #shutdown()} went through the
+     * list, and would otherwise keep shutdown waiting its whole grace without ever being told 1001. Put first,
+     * read the flag second, against {@code shutdown}'s set flag first, iterate second: one of the two always sees
+     * the other.
+     */
     void add(Connection connection) {
         connections.put(connection.id(), connection);
+        if (shuttingDown) {
+            connection.close(CloseReason.SHUTDOWN);
+        }
+    }
+
+    /** Asks every open connection, and every one that opens from now on, to close with 1001. */
+    public int shutdown() {
+        shuttingDown = true;
+        return closeAll(CloseReason.SHUTDOWN);
+    }
+
+    /** Connections may open again (a stopped context that is started again). */
+    public void reopen() {
+        shuttingDown = false;
+    }
+
+    /** Every listed connection's buffer, for the process-wide outbound fence. */
+    public List<SubscriberBuffer> buffers() {
+        List<SubscriberBuffer> buffers = new ArrayList<>(connections.size());
+        connections.forEach((id, connection) -> buffers.add(connection.buffer()));
+        return buffers;
     }
 
     /** Drops an entry whose connection is already released (only the auditor finds such). */

@@ -42,13 +42,10 @@ public interface ConnectionSocket {
     String bearerToken();
 
     /**
-     * The thread that writes this socket (its event loop), where the hub offers it frames so that they are
-     * written without crossing threads; null when the socket has none (frames are then offered on the
-     * publisher's thread).
+     * The thread that writes this socket (its event loop): the one producer into the connection's buffer, where
+     * the hub offers it frames so that they are written without crossing threads.
      */
-    default Executor executor() {
-        return null;
-    }
+    Executor executor();
 
     /** Whether the underlying socket is still open (for the auditor's reconciliation). */
     boolean isOpen();
@@ -58,7 +55,7 @@ public interface ConnectionSocket {
 
     /** One inbound frame, already copied out of the transport's buffers. */
     record InboundFrame(Type type, String text) {
-        public enum Type { TEXT, BINARY, PING, PONG }
+        public enum Type { TEXT, BINARY, PONG }
 
         public static InboundFrame text(String text) {
             return new InboundFrame(Type.TEXT, text);

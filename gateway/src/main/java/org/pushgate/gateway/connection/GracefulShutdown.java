@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 
@@ -26,7 +25,6 @@ public final class GracefulShutdown implements SmartLifecycle {
     private final Duration grace;
     private final Scheduler scheduler;
     private volatile boolean running;
-    private volatile Disposable waiting;
 
     public GracefulShutdown(Admission admission, ConnectionRegistry registry, Duration grace, Scheduler scheduler) {
         this.admission = admission;
@@ -38,6 +36,7 @@ public final class GracefulShutdown implements SmartLifecycle {
     @Override
     public void start() {
         admission.resume(); // a context stopped and started again serves again
+        registry.reopen();
         running = true;
     }
 
@@ -54,9 +53,9 @@ public final class GracefulShutdown implements SmartLifecycle {
     @Override
     public void stop(Runnable callback) {
         admission.drain();
-        int asked = registry.closeAll(CloseReason.SHUTDOWN);
+        int asked = registry.shutdown();
         log.info("shutdown: refusing new connections, closing {} connection(s) with 1001, grace {}", asked, grace);
-        waiting = Flux.interval(Duration.ZERO, POLL, scheduler)
+        Flux.interval(Duration.ZERO, POLL, scheduler)
                 .filter(tick -> registry.size() == 0)
                 .next()
                 .timeout(grace, scheduler)

@@ -15,6 +15,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The admin view of live state: {@code GET /admin/connections}, {@code GET /admin/channels},
@@ -79,7 +80,8 @@ public final class AdminApi {
     }
 
     public Mono<ServerResponse> audit(ServerRequest request) {
-        return Mono.fromCallable(auditor::audit).flatMap(this::json);
+        // A full pass over the hub and the registry, serialized with the periodic one: never on the HTTP event loop.
+        return Mono.fromCallable(auditor::audit).subscribeOn(Schedulers.boundedElastic()).flatMap(this::json);
     }
 
     private Map<String, Object> totals(int connections) {

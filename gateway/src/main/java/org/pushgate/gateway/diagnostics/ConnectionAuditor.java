@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.pushgate.gateway.connection.CloseReason;
 import org.pushgate.gateway.connection.Connection;
-import org.pushgate.gateway.connection.ConnectionHandler;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.SubscriberBuffer;
@@ -59,7 +58,6 @@ public final class ConnectionAuditor implements SmartLifecycle {
 
     private final Hub hub;
     private final ConnectionRegistry registry;
-    private final ConnectionHandler connections;
     private final Scheduler scheduler;
     private final Duration interval;
     private final Counter orphanSubscriptions;
@@ -68,11 +66,10 @@ public final class ConnectionAuditor implements SmartLifecycle {
     private Set<Long> releasedLastTime = Set.of(); // likewise
     private volatile Disposable periodic;
 
-    public ConnectionAuditor(Hub hub, ConnectionRegistry registry, ConnectionHandler connections, Scheduler scheduler,
+    public ConnectionAuditor(Hub hub, ConnectionRegistry registry, Scheduler scheduler,
                              Duration interval, MeterRegistry meters) {
         this.hub = hub;
         this.registry = registry;
-        this.connections = connections;
         this.scheduler = scheduler;
         this.interval = interval;
         this.orphanSubscriptions = Counter.builder("gateway.orphans.reclaimed").tag("kind", "subscription")
@@ -121,10 +118,8 @@ public final class ConnectionAuditor implements SmartLifecycle {
                 }
             } else if (!c.socketOpen()) {
                 if (closedLastTime.contains(c.id())) {
-                    // Closing may end the pipeline at once, which then releases it itself: either way it is ours.
-                    boolean reasonWon = c.close(CloseReason.ORPHANED);
-                    boolean releasedHere = connections.release(c, CloseReason.ORPHANED);
-                    if (reasonWon || releasedHere) {
+                    // Closing may end the pipeline at once, which then terminates it itself: either way it is ours.
+                    if (c.reclaim()) {
                         orphanConns++;
                         orphanConnections.increment();
                         log.warn("audit: reclaimed connection {} from {} (age {} ms, {} subscriptions): socket closed but pipeline still held it",

@@ -7,47 +7,92 @@ import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
-import org.pushgate.gateway.support.Fields;
 
 /**
- * The bounded queue behind one subscriber's unicast sink. It grows node by node (an idle connection costs
- * no preallocated array) and never holds more than {@code capacity} frames.
+ * The bounded queue behind one subscriber's unicast sink, bounded in frames and in payload bytes (a frame
+ * shared by many buffers counts in each: each keeps it alive). It grows node by node, so an idle connection
+ * costs no preallocated array, and reports every byte it holds to the process-wide {@link OutboundBudget}.
  *
- * <p>Offers come from one producer at a time (the serialized sink guarantees it); the sink's drain polls
- * concurrently, which the lock-free delegate allows. Because the size can only shrink behind a producer's
- * back, the capacity check cannot be overshot. With {@link OverflowPolicy#DROP_OLDEST} a full queue evicts
- * its head to make room and counts the eviction.
+ * <p>Offers come from one producer, the subscriber's own thread (see {@link SubscriberBuffer}); the sink's drain
+ * polls concurrently, which the lock-free delegate allows. The counts can only shrink behind the producer's
+ * back, so its bound check cannot be overshot. Under {@link OverflowPolicy#DROP_OLDEST} a full queue evicts its
+ * oldest messages, never a reply (a {@code subscribed} or an {@code error} is an answer the client waits for),
+ * until the new frame fits; a queue that holds nothing evictable refuses it.
  */
 final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
 
+    private static final VarHandle SIZE;
+    private static final VarHandle BYTES;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SIZE = lookup.findVarHandle(BoundedFrameQueue.class, "size", int.class);
+            BYTES = lookup.findVarHandle(BoundedFrameQueue.class, "bytes", long.class);
+        }
+        catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ConcurrentLinkedQueue<OutboundFrame> frames = new ConcurrentLinkedQueue<>();
-    private static final VarHandle SIZE = Fields.handle(MethodHandles.lookup(), "size", int.class);
-
-
-    private volatile int size; // a VarHandle rather than an AtomicInteger: one object fewer per connection
-    private final int capacity;
-    private final boolean dropOldest;
+    private final BufferSettings settings;
+    // VarHandles rather than AtomicInteger/AtomicLong objects: two objects fewer per connection.
+    private volatile int size;
+    private volatile long bytes;
     private int evicted; // written by the single producer only, read by it after offer
 
-    BoundedFrameQueue(int capacity, OverflowPolicy policy) {
-        this.capacity = capacity;
-        this.dropOldest = policy == OverflowPolicy.DROP_OLDEST;
+    BoundedFrameQueue(BufferSettings settings) {
+        this.settings = settings;
     }
 
     @Override
     public boolean offer(OutboundFrame frame) {
-        if (size >= capacity) {
-            if (!dropOldest) {
-                return false;
-            }
-            if (frames.poll() != null) {
-                SIZE.getAndAdd(this, -1);
-                evicted++;
-            }
+        int length = frame.payload().length;
+        if (!fits(length) && (settings.policy() != OverflowPolicy.DROP_OLDEST || !evictFor(length))) {
+            return false;
         }
         frames.offer(frame);
         SIZE.getAndAdd(this, 1);
+        BYTES.getAndAdd(this, (long) length);
+        settings.budget().add(length);
         return true;
+    }
+
+    private boolean fits(int length) {
+        int n = size;
+        return n == 0 || (n < settings.maxFrames() && bytes + length <= settings.maxBytes());
+    }
+
+    /** Evicts the oldest messages until a frame of this length fits; false when no message is left to evict. */
+    private boolean evictFor(int length) {
+        Iterator<OutboundFrame> oldestFirst = frames.iterator();
+        while (!fits(length)) {
+            OutboundFrame victim = null;
+            while (oldestFirst.hasNext()) {
+                OutboundFrame candidate = oldestFirst.next();
+                if (candidate.kind() == OutboundFrame.Kind.MESSAGE) {
+                    victim = candidate;
+                    break;
+                }
+            }
+            if (victim == null) {
+                return false;
+            }
+            // The drain may take the same frame at the same moment: only the one whose removal wins counts it.
+            if (frames.remove(victim)) {
+                taken(victim);
+                evicted++;
+            }
+        }
+        return true;
+    }
+
+    private void taken(OutboundFrame frame) {
+        int length = frame.payload().length;
+        SIZE.getAndAdd(this, -1);
+        BYTES.getAndAdd(this, (long) -length);
+        settings.budget().remove(length);
     }
 
     /** Evictions since the last call; called by the producer right after its offer. */
@@ -57,15 +102,15 @@ final class BoundedFrameQueue extends AbstractQueue<OutboundFrame> {
         return n;
     }
 
-    boolean full() {
-        return size >= capacity;
+    long bytes() {
+        return bytes;
     }
 
     @Override
     public OutboundFrame poll() {
         OutboundFrame frame = frames.poll();
         if (frame != null) {
-            SIZE.getAndAdd(this, -1);
+            taken(frame);
         }
         return frame;
     }

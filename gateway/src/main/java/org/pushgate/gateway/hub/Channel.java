@@ -24,8 +24,8 @@ import reactor.core.publisher.MonoSink;
  * frame to the group's buffers there: the loops share the fan-out (it runs on all cores, not on the
  * publisher's), and every buffer is offered to on the thread that writes its socket, so the frame goes to
  * the socket at once instead of crossing threads once per subscriber. Each loop runs its tasks in order, so
- * every subscriber still sees the channel's messages in offset order. Subscribers without an executor are
- * offered to on the publisher's thread.
+ * every subscriber still sees the channel's messages in offset order, and each buffer keeps exactly one
+ * producer.
  *
  * <p>The groups are copy-on-write arrays, changed only under the hub map's per-key lock. The publish queue
  * holds at most one entry per in-flight publish request, each of which waits for its answer, so it is bounded
@@ -34,13 +34,14 @@ import reactor.core.publisher.MonoSink;
 final class Channel {
 
     private static final Group[] NO_GROUPS = new Group[0];
+    private static final SubscriberBuffer[] NO_MEMBERS = new SubscriberBuffer[0];
 
     /** From this many subscribers on, a message's wire encoding is made once and shared (see OutboundFrame). */
     static final int SHARE_WIRE_FROM = 4;
 
     private record Pending(byte[] data, MonoSink<Integer> result) { }
 
-    /** The subscribers served by one executor (null: offered to on the publisher's thread). */
+    /** The subscribers served by one executor. */
     private record Group(Executor executor, SubscriberBuffer[] members) { }
 
     final String name;
@@ -78,15 +79,13 @@ final class Channel {
         }
         FanOut fanOut = new FanOut(targets.length, result);
         for (Group group : targets) {
-            if (group.executor() == null) {
-                fanOut.offer(group.members(), frame);
-                continue;
-            }
             try {
                 group.executor().execute(() -> fanOut.offer(group.members(), frame));
             }
             catch (RejectedExecutionException shuttingDown) {
-                fanOut.offer(group.members(), frame); // the loop is gone; its sockets refuse the frame themselves
+                // The loop is gone and its sockets with it. Offering here instead would make this thread a second
+                // producer into their sinks; the group simply took nothing.
+                fanOut.offer(NO_MEMBERS, frame);
             }
         }
         if (targets.length == 0) {

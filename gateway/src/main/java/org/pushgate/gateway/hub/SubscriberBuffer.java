@@ -3,61 +3,61 @@ package org.pushgate.gateway.hub;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
-import org.pushgate.gateway.support.Fields;
 
+import io.netty.util.concurrent.EventExecutor;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
 /**
- * One subscriber's bounded outbound buffer: a serialized unicast sink over a {@link BoundedFrameQueue}.
- * Every connection owns exactly one; the hub only holds references to it while the connection is
+ * One subscriber's bounded outbound buffer: a unicast sink over a {@link BoundedFrameQueue}, bounded in frames
+ * and bytes. Every connection owns exactly one; the hub only holds references to it while the connection is
  * subscribed. Frames leave through {@link #frames()}, which the connection's pipeline consumes; when that
  * pipeline cancels, the sink refuses further frames ({@code FAIL_CANCELLED}) and the queue is cleared.
  *
- * <p>Several channels may publish into one buffer at the same time. The serialized sink rejects a
- * concurrent emit with {@code FAIL_NON_SERIALIZED}. The window it guards is short and bounded: one queue
- * offer plus a drain of at most the downstream's outstanding demand, which the connection pipeline keeps at
- * one frame (merge prefetch 1). So the losing publisher retries at once, without a deadline and without
- * parking, and never loses the frame; each such wait is counted ({@link HubEvents#contended()}).
+ * <p>The sink has exactly one producer: the buffer's executor, the event loop that writes its socket. The hub's
+ * fan-out already runs there ({@link #offer}); anything else (a reply after an asynchronous token check, an
+ * admin probe) goes through {@link #post}, which hops onto that executor. So no two emits ever meet in the sink
+ * and nothing spins on {@code FAIL_NON_SERIALIZED}; if one ever did meet another it would be counted as a
+ * {@code contended} drop, the tripwire for a broken invariant.
  */
 public final class SubscriberBuffer {
 
     /** The outcome of one offer, as the hub counts it. */
     public enum Offer { TAKEN, REFUSED, CLOSED }
 
-    private final BoundedFrameQueue queue;
-    private final Sinks.Many<OutboundFrame> sink;
-    private final OverflowPolicy policy;
-    private final Runnable onSlowConsumer;
-    private final HubEvents events;
-    private static final VarHandle CUT = Fields.handle(MethodHandles.lookup(), "cut", boolean.class);
+    private static final VarHandle CUT;
 
-
-    private volatile boolean cut; // a VarHandle rather than an AtomicBoolean: one object fewer per connection
-    private final Executor executor;
-
-    /**
-     * @param onSlowConsumer run once, on the publishing thread, when the {@link OverflowPolicy#DISCONNECT}
-     *                       policy cuts this subscriber; it must only signal (not do) the close
-     */
-    public SubscriberBuffer(int capacity, OverflowPolicy policy, Runnable onSlowConsumer, HubEvents events) {
-        this(capacity, policy, onSlowConsumer, events, null);
+    static {
+        try {
+            CUT = MethodHandles.lookup().findVarHandle(SubscriberBuffer.class, "cut", boolean.class);
+        }
+        catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
+    private final BoundedFrameQueue queue;
+    private final Sinks.Many<OutboundFrame> sink;
+    private final Consumer<HubEvents.DropReason> onCut;
+    private final HubEvents events;
+    private final Executor executor;
+    private volatile boolean cut; // a VarHandle rather than an AtomicBoolean: one object fewer per connection
+
     /**
-     * @param executor the thread that writes this subscriber's socket (its event loop), on which the hub offers
-     *                 it frames; null to be offered to on the publisher's thread
+     * @param onCut    run once when the buffer cuts its subscriber (a full buffer under the disconnect policy,
+     *                 or the process-wide fence); it must only signal the close, not do it
+     * @param executor the one thread that produces into this buffer: the event loop that writes its socket
      */
-    public SubscriberBuffer(int capacity, OverflowPolicy policy, Runnable onSlowConsumer, HubEvents events,
-                            Executor executor) {
-        this.executor = executor;
-        this.queue = new BoundedFrameQueue(capacity, policy);
+    public SubscriberBuffer(BufferSettings settings, Consumer<HubEvents.DropReason> onCut, Executor executor) {
+        this.queue = new BoundedFrameQueue(settings);
         this.sink = Sinks.many().unicast().onBackpressureBuffer(queue);
-        this.policy = policy;
-        this.onSlowConsumer = onSlowConsumer;
-        this.events = events;
+        this.onCut = onCut;
+        this.events = settings.events();
+        this.executor = executor;
     }
 
     public Flux<OutboundFrame> frames() {
@@ -68,68 +68,86 @@ public final class SubscriberBuffer {
         return queue.size();
     }
 
+    /** Payload bytes queued now. */
+    public long queuedBytes() {
+        return queue.bytes();
+    }
+
     public boolean wasCut() {
         return cut;
     }
 
-    public Offer offer(OutboundFrame frame) {
-        if (cut) {
-            return Offer.CLOSED;
-        }
-        boolean waited = false;
-        while (true) {
-            Sinks.EmitResult result = sink.tryEmitNext(frame);
-            switch (result) {
-                case OK -> {
-                    if (waited) {
-                        events.contended();
-                    }
-                    int evicted = queue.takeEvicted();
-                    for (int i = 0; i < evicted; i++) {
-                        events.dropped(HubEvents.DropReason.DROP_OLDEST);
-                    }
-                    int depth = queue.size();
-                    if (depth > 0) {
-                        // Only frames that wait are recorded: a frame the writer took at once costs no meter
-                        // update (a histogram shared by every event loop, touched 50,000 times a second).
-                        events.bufferDepth(depth);
-                    }
-                    return Offer.TAKEN;
-                }
-                case FAIL_NON_SERIALIZED -> {
-                    // Another publisher is inside this sink right now; its critical section is bounded
-                    // (see the class comment), so retry rather than lose the frame.
-                    waited = true;
-                }
-                case FAIL_OVERFLOW, FAIL_ZERO_SUBSCRIBER -> {
-                    if (!queue.full()) {
-                        return Offer.CLOSED; // zero subscriber and not full cannot happen for unicast; be safe
-                    }
-                    return overflow();
-                }
-                default -> {
-                    // FAIL_CANCELLED / FAIL_TERMINATED: the connection is going away; its release removes it.
-                    return Offer.CLOSED;
-                }
-            }
-        }
-    }
-
-    private Offer overflow() {
-        // Only DISCONNECT reaches here: DROP_OLDEST always makes room.
-        if (CUT.compareAndSet(this, false, true)) {
-            events.dropped(HubEvents.DropReason.SLOW_CONSUMER);
-            onSlowConsumer.run();
-        }
-        return Offer.REFUSED;
-    }
-
-    /** The thread the hub offers frames on (null: the publisher's). */
+    /** The one thread that produces into this buffer; the hub groups subscribers by it. */
     public Executor executor() {
         return executor;
     }
 
-    public OverflowPolicy policy() {
-        return policy;
+    /**
+     * Queues a frame from any thread, hopping onto the buffer's executor when called elsewhere. For frames whose
+     * outcome nobody counts (replies, probes): a refused one means the subscriber is being cut or closed.
+     */
+    public void post(OutboundFrame frame) {
+        if (executor instanceof EventExecutor loop && loop.inEventLoop()) {
+            offer(frame);
+            return;
+        }
+        try {
+            executor.execute(() -> offer(frame));
+        }
+        catch (RejectedExecutionException shuttingDown) {
+            // The loop is shutting down and its sockets close with it: the frame has no one left to reach.
+        }
+    }
+
+    /** Queues a frame; call on the buffer's executor only (the hub's fan-out runs there). */
+    public Offer offer(OutboundFrame frame) {
+        if (cut) {
+            return Offer.CLOSED;
+        }
+        switch (sink.tryEmitNext(frame)) {
+            case OK -> {
+                int evicted = queue.takeEvicted();
+                for (int i = 0; i < evicted; i++) {
+                    events.dropped(HubEvents.DropReason.DROP_OLDEST);
+                }
+                int depth = queue.size();
+                if (depth > 0) {
+                    // Only frames that wait are recorded: a frame the writer took at once costs no meter
+                    // update (a histogram shared by every event loop, touched 50,000 times a second).
+                    events.bufferDepth(depth);
+                }
+                return Offer.TAKEN;
+            }
+            case FAIL_OVERFLOW, FAIL_ZERO_SUBSCRIBER -> {
+                // The queue refused the frame: full in frames or bytes, and the policy could not make room. (A
+                // unicast sink reports that as zero subscriber while nobody consumes yet.) The subscriber is too slow.
+                cut(HubEvents.DropReason.SLOW_CONSUMER);
+                return Offer.REFUSED;
+            }
+            case FAIL_NON_SERIALIZED -> {
+                // Cannot happen with one producer (see the class comment); counted rather than retried.
+                events.dropped(HubEvents.DropReason.CONTENDED);
+                return Offer.REFUSED;
+            }
+            default -> {
+                // FAIL_CANCELLED / FAIL_TERMINATED: the connection is going away and its
+                // terminate removes it from the hub.
+                return Offer.CLOSED;
+            }
+        }
+    }
+
+    /**
+     * Cuts the subscriber: from now on every offer is refused, and its connection is told (once) to close.
+     *
+     * @return true for the call that cut it
+     */
+    public boolean cut(HubEvents.DropReason reason) {
+        if (!CUT.compareAndSet(this, false, true)) {
+            return false;
+        }
+        events.dropped(reason);
+        onCut.accept(reason);
+        return true;
     }
 }

@@ -27,7 +27,6 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final Map<CloseReason, Counter> disconnects = new EnumMap<>(CloseReason.class);
     private final Map<Admission.Rejection, Counter> rejected = new EnumMap<>(Admission.Rejection.class);
     private final DistributionSummary bufferDepth;
-    private final Counter contended;
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -53,13 +52,6 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
                 .baseUnit("messages")
                 .serviceLevelObjectives(1, 4, 16, 64, 256, 1024, 4096)
                 .register(registry);
-        this.contended = Counter.builder(GatewayMeter.EMIT_CONTENDED.meterName())
-                .description("Emits into a subscriber buffer that waited for another publisher (none lost)").register(registry);
-    }
-
-    @Override
-    public void contended() {
-        contended.increment();
     }
 
     /** Registers a gauge whose value is read from the gateway's own state at scrape time. */

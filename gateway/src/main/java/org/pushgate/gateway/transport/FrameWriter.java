@@ -11,7 +11,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.MonoSink;
@@ -20,11 +19,11 @@ import reactor.core.publisher.MonoSink;
  * Writes one connection's outbound frames to its Netty channel, on the channel's event loop, one frame
  * requested at a time.
  *
- * <p>A frame that arrives on the event loop (a heartbeat, a reply, a message from a publisher on the same
- * loop, or the next buffered frame once the previous one is written) is written at once. A frame that
- * arrives on another thread (a publisher's fan-out) is handed to the loop through a single slot and one task
- * (this object itself: nothing is allocated for the hand-off), so a fan-out thread only enqueues and never
- * writes to another loop's sockets. The slot is enough because at most one frame is requested at a time.
+ * <p>A frame that arrives on the event loop (whatever comes from the subscriber buffer, whose one producer is
+ * this loop: messages, replies, probes; or the next buffered frame once the previous one is written) is written
+ * at once. A frame that arrives on another thread (a heartbeat or a ping from the connection timers' scheduler)
+ * is handed to the loop through a single slot and one task (this object itself: nothing is allocated for the
+ * hand-off). The slot is enough because at most one frame is requested at a time.
  *
  * <p>Writes take the void promise (no future, no listener per frame). While the channel stays writable the
  * next frame is requested right after the write; once Netty's outbound buffer is past its high-water mark,
@@ -32,7 +31,7 @@ import reactor.core.publisher.MonoSink;
  * backs up into its bounded subscriber buffer and nowhere else. A frame marked shared (a message to a channel
  * with several subscribers, heartbeats, pings) goes out as a duplicate of its one wire encoding
  * ({@link WireFrames}); any other (a reply, a message to one or a few sockets) takes Netty's encoder into pooled
- * memory released after the write, rather than a shared direct buffer that only the GC would free.
+ * memory released after the write.
  */
 final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, ChannelFutureListener {
 
@@ -93,9 +92,9 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
             fail(new ClosedChannelException());
             return;
         }
+        // Pings and heartbeats are always shared (ServerFrames), so an unshared frame is text.
         Object message = frame.sharesWire()
                 ? WireFrames.duplicateOf(frame)
-                : frame.kind() == OutboundFrame.Kind.PING ? new PingWebSocketFrame()
                 : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
         channel.writeAndFlush(message, channel.voidPromise());
         if (channel.isWritable()) {

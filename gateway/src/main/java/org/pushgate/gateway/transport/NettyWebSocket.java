@@ -13,7 +13,6 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -87,13 +86,12 @@ final class NettyWebSocket implements ConnectionSocket {
         if (frame instanceof PongWebSocketFrame) {
             return InboundFrame.of(InboundFrame.Type.PONG);
         }
-        if (frame instanceof PingWebSocketFrame) {
-            return InboundFrame.of(InboundFrame.Type.PING);
-        }
         if (frame instanceof BinaryWebSocketFrame) {
             return InboundFrame.of(InboundFrame.Type.BINARY);
         }
-        return InboundFrame.of(InboundFrame.Type.BINARY); // continuation frames are aggregated above; anything else is not text
+        // Continuation frames are aggregated above and pings answered by Reactor Netty (handlePing(false)), which
+        // does not pass them on: anything else is not text.
+        return InboundFrame.of(InboundFrame.Type.BINARY);
     }
 
     /**

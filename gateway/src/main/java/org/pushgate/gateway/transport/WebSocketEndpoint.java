@@ -2,10 +2,9 @@ package org.pushgate.gateway.transport;
 
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pushgate.gateway.admission.Admission;
-import org.pushgate.gateway.connection.ConnectionHandler;
+import org.pushgate.gateway.connection.ConnectionPipeline;
 import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
@@ -31,9 +30,9 @@ import reactor.netty.http.server.WebsocketServerSpec;
  * WebFlux exchange, filter chain or request observation, which would otherwise live as long as the socket.
  *
  * <p>In order, before anything per-connection exists: the Origin check (403), admission (429/503 with
- * Retry-After), then the handshake. An admitted upgrade carries its admission ticket into the connection
- * pipeline, which returns it on release; if the handshake fails before the pipeline starts, it is returned
- * here.
+ * Retry-After), then the handshake. An admitted upgrade hands its admission ticket to the connection
+ * pipeline, whose {@code Connection} owns it from then on; a handshake that fails or outlives its deadline
+ * before the pipeline starts gives the ticket up here.
  */
 final class WebSocketEndpoint implements HttpHandler {
 
@@ -42,14 +41,14 @@ final class WebSocketEndpoint implements HttpHandler {
 
     private final HttpHandler next;
     private final Admission admission;
-    private final ConnectionHandler connections;
+    private final ConnectionPipeline connections;
     private final GatewayMetrics metrics;
     private final Set<String> allowedOrigins;
     private final int maxFrameBytes;
     private final WebsocketServerSpec spec;
 
     /** @param allowedOrigins empty: any origin (and requests without one) may upgrade */
-    WebSocketEndpoint(HttpHandler next, Admission admission, ConnectionHandler connections, GatewayMetrics metrics,
+    WebSocketEndpoint(HttpHandler next, Admission admission, ConnectionPipeline connections, GatewayMetrics metrics,
                       List<String> allowedOrigins, int maxFrameBytes) {
         this.next = next;
         this.admission = admission;
@@ -90,29 +89,22 @@ final class WebSocketEndpoint implements HttpHandler {
         Admission.Ticket ticket = decision.ticket();
         List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
         String token = ErrorResponses.bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
-        AtomicBoolean started = new AtomicBoolean();
-        // Defence in depth: whatever happens to the handshake, a ticket whose pipeline never started is
-        // returned after HANDSHAKE_TIMEOUT (release is idempotent; the timer is disposed when the upgrade ends).
-        Disposable handshakeDeadline = Mono.delay(HANDSHAKE_TIMEOUT).subscribe(elapsed -> {
-            if (!started.get()) {
-                ticket.release();
-            }
-        });
+        // Whatever happens to the handshake, a ticket no pipeline took is returned: at the deadline, or when the
+        // upgrade ends without one. giveUp() and the pipeline's start() race by compare-and-set on the ticket, so
+        // exactly one of them wins: a pipeline that starts after the give-up drops its socket.
+        Disposable handshakeDeadline = Mono.delay(HANDSHAKE_TIMEOUT).subscribe(elapsed -> ticket.giveUp());
         return nativeResponse.sendWebsocket((in, out) -> {
-                    started.set(true);
                     // The handshake is done and what the connection needs was copied out above: drop the
                     // request and response headers Reactor Netty would otherwise keep for the socket's life.
                     nativeRequest.requestHeaders().clear();
                     nativeResponse.responseHeaders().clear();
                     NettyWebSocket socket = new NettyWebSocket(in, out, ((Connection) in).channel(), address,
                             List.copyOf(channels), token, maxFrameBytes);
-                    return connections.handle(socket, ticket::release);
+                    return connections.serve(socket, ticket);
                 }, spec)
                 .doFinally(signal -> {
                     handshakeDeadline.dispose();
-                    if (!started.get()) {
-                        ticket.release(); // the handshake failed: no pipeline will ever return it
-                    }
+                    ticket.giveUp(); // a no-op once a pipeline took the ticket
                 });
     }
 

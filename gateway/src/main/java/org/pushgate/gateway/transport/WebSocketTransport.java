@@ -2,7 +2,7 @@ package org.pushgate.gateway.transport;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.config.GatewayProperties;
-import org.pushgate.gateway.connection.ConnectionHandler;
+import org.pushgate.gateway.connection.ConnectionPipeline;
 import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -14,7 +14,7 @@ public class WebSocketTransport {
 
     @Bean
     WebHttpHandlerBuilderCustomizer webSocketEndpoint(GatewayProperties properties, Admission admission,
-                                                      ConnectionHandler connections, GatewayMetrics metrics) {
+                                                      ConnectionPipeline connections, GatewayMetrics metrics) {
         return builder -> builder.httpHandlerDecorator(next -> new WebSocketEndpoint(next, admission, connections, metrics,
                 properties.allowedOrigins(), properties.limits().maxFrameBytes()));
     }

@@ -11,13 +11,15 @@ import io.netty.buffer.Unpooled;
 /**
  * Server-to-client WebSocket frames (RFC 6455, section 5.2), encoded once and shared by every socket that
  * sends them. A server's frames are not masked, so the bytes of a frame are the same for every client: the
- * header and the payload are written once into one direct buffer, and each socket writes a duplicate of it
- * (its own read index over the same memory; no copy, no encoder, no per-subscriber allocation but the view).
+ * header and the payload are written once into one heap array, and each socket writes a duplicate of it (its own
+ * read index over the same bytes; no encoder, no per-subscriber allocation but the view). The native transport
+ * copies each write into its pooled direct memory, as it must for any heap buffer.
  *
- * <p>The shared buffer is an unreleasable wrapper of a JDK direct {@link ByteBuffer}: Netty's release after a
- * write is a no-op on it, and its memory is freed by the JDK's cleaner when the last frame referring to it is
- * collected. Nothing here is reference-counted, so nothing can leak or be released twice, whatever way a
- * subscriber's queue is dropped.
+ * <p>The shared buffer is an unreleasable wrapper of a plain byte array: Netty's release after a write is a
+ * no-op on it and the GC frees it with the last frame referring to it. Nothing here is reference-counted, so
+ * nothing can leak or be released twice, whatever way a subscriber's queue is dropped. A heap array rather than
+ * {@code ByteBuffer.allocateDirect}, which runs on the writing event loop and can stall it (the JDK reserves
+ * direct memory with a GC and sleeps when it runs short).
  */
 final class WireFrames {
 
@@ -41,7 +43,7 @@ final class WireFrames {
         byte[] payload = frame.payload();
         int length = payload.length;
         int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
-        ByteBuffer buffer = ByteBuffer.allocateDirect(header + length);
+        ByteBuffer buffer = ByteBuffer.allocate(header + length);
         buffer.put((byte) (FIN | opcode));
         if (length < 126) {
             buffer.put((byte) length);

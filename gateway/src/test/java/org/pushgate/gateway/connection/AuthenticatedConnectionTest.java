@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.auth.Access;
 import org.pushgate.gateway.auth.AuthMode;
 import org.pushgate.gateway.auth.ChannelPolicy;
+import org.pushgate.gateway.auth.ClientAuth;
 import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.auth.TokenVerifier;
 import org.pushgate.gateway.hub.LocalHub;
@@ -39,19 +40,19 @@ class AuthenticatedConnectionTest {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration VERIFY = Duration.ofSeconds(5);
 
+    TestNode node;
     RecordingEvents events;
     LocalHub hub;
     ConnectionRegistry registry;
     VirtualTimeScheduler clock;
-    AtomicInteger releases;
 
     @BeforeEach
     void setUp() {
-        events = new RecordingEvents();
-        hub = new LocalHub(events);
-        registry = new ConnectionRegistry();
         clock = VirtualTimeScheduler.create();
-        releases = new AtomicInteger();
+        node = new TestNode(clock);
+        events = node.events;
+        hub = node.hub;
+        registry = node.registry;
     }
 
     /** "alice-60" is alice for 60 virtual seconds, "alice-600" for 600, "bob-60" is bob; anything else is refused. */
@@ -66,16 +67,16 @@ class AuthenticatedConnectionTest {
         };
     }
 
-    ConnectionHandler handler(int commandsPerSecond, int burst, int violations) {
-        ConnectionSettings settings = new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 64,
-                OverflowPolicy.DISCONNECT, 20, commandsPerSecond, burst, violations);
-        ConnectionAuth auth = new ConnectionAuth(AuthMode.JWT, verifier(),
-                new ChannelPolicy(Map.of("public", Access.AUTHENTICATED, "private", Access.CLAIM), Access.NONE), CONNECT_TIMEOUT);
-        return new ConnectionHandler(hub, registry, settings, auth, new CommandDecoder(new ChannelNames(64), 4096),
-                clock, events, events);
+    ConnectionPipeline handler(int commandsPerSecond, int burst, int violations) {
+        ConnectionSettings settings = new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 20,
+                commandsPerSecond, burst, violations);
+        ClientAuth auth = new ClientAuth(AuthMode.JWT, verifier(),
+                new ChannelPolicy(Map.of("public", Access.AUTHENTICATED, "private", Access.CLAIM), Access.NONE), CONNECT_TIMEOUT,
+                Duration.ZERO);
+        return node.pipeline(settings, node.buffers(64, OverflowPolicy.DISCONNECT), auth);
     }
 
-    ConnectionHandler handler() {
+    ConnectionPipeline handler() {
         return handler(1_000, 1_000, 100);
     }
 
@@ -83,13 +84,13 @@ class AuthenticatedConnectionTest {
         assertThat(registry.size()).isZero();
         assertThat(registry.activeTimers()).isZero();
         assertThat(hub.subscriptionCount()).isZero();
-        assertThat(releases.get()).isEqualTo(1);
+        assertThat(node.permitsHeld()).isZero();
     }
 
     @Test
     void aValidConnectFrameAuthenticatesAndSubscribesThePersonalChannelAndTheQueryChannels() {
         FakeSocket socket = new FakeSocket("public:lobby");
-        StepVerifier.create(handler().handle(socket, releases::incrementAndGet))
+        StepVerifier.create(handler().serve(socket, node.admit()))
                 .expectSubscription()
                 .then(() -> assertThat(hub.subscriptionCount()).as("nothing before connect").isZero())
                 .then(() -> socket.text("{\"op\":\"connect\",\"token\":\"alice-600\",\"id\":1}"))
@@ -120,7 +121,7 @@ class AuthenticatedConnectionTest {
     @Test
     void noConnectWithinTheTimeoutClosesWithItsCodeAndSubscribesNothing() {
         FakeSocket socket = new FakeSocket("public:lobby");
-        StepVerifier.create(handler().handle(socket, releases::incrementAndGet))
+        StepVerifier.create(handler().serve(socket, node.admit()))
                 .expectSubscription()
                 .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"public:lobby\",\"id\":1}"))
                 .then(() -> clock.advanceTimeBy(CONNECT_TIMEOUT.minusMillis(1)))
@@ -137,7 +138,7 @@ class AuthenticatedConnectionTest {
     @Test
     void anInvalidTokenClosesWithItsCodeAndSubscribesNothing() {
         FakeSocket socket = new FakeSocket("public:lobby");
-        StepVerifier.create(handler().handle(socket, releases::incrementAndGet))
+        StepVerifier.create(handler().serve(socket, node.admit()))
                 .expectSubscription()
                 .then(() -> socket.text("{\"op\":\"connect\",\"token\":\"mallory-60\"}"))
                 .expectComplete()
@@ -152,7 +153,7 @@ class AuthenticatedConnectionTest {
     void anAuthorizationHeaderAuthenticatesWithoutAConnectFrame() {
         FakeSocket socket = new FakeSocket();
         socket.bearerToken = "bob-60";
-        StepVerifier.create(handler().handle(socket, releases::incrementAndGet))
+        StepVerifier.create(handler().serve(socket, node.admit()))
                 .expectSubscription()
                 .then(() -> assertThat(hub.channels()).containsOnlyKeys("user:bob"))
                 .then(() -> socket.peerCloses(1000))
@@ -164,7 +165,7 @@ class AuthenticatedConnectionTest {
     @Test
     void theConnectionClosesWhenItsTokenExpiresUnlessRefreshedInTime() {
         FakeSocket socket = new FakeSocket();
-        StepVerifier.create(handler().handle(socket, releases::incrementAndGet))
+        StepVerifier.create(handler().serve(socket, node.admit()))
                 .expectSubscription()
                 .then(() -> socket.text("{\"op\":\"connect\",\"token\":\"alice-60\"}"))
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(50)))
@@ -190,7 +191,7 @@ class AuthenticatedConnectionTest {
     @Test
     void commandFloodsGetErrorsThenACloseWhenTheyPersist() {
         FakeSocket socket = new FakeSocket();
-        StepVerifier.create(handler(2, 4, 3).handle(socket, releases::incrementAndGet))
+        StepVerifier.create(handler(2, 4, 3).serve(socket, node.admit()))
                 .expectSubscription()
                 .then(() -> socket.text("{\"op\":\"connect\",\"token\":\"alice-600\"}"))
                 .then(() -> {

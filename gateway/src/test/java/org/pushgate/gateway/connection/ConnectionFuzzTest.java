@@ -30,17 +30,15 @@ class ConnectionFuzzTest {
 
     @Property(tries = 300)
     void anyFrameSequenceKeepsCountsConsistentAndLeavesNothingBehind(@ForAll("sequences") List<String> frames) {
-        RecordingEvents events = new RecordingEvents();
-        LocalHub hub = new LocalHub(events);
-        ConnectionRegistry registry = new ConnectionRegistry();
-        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-        AtomicInteger releases = new AtomicInteger();
-        ConnectionHandler handler = new ConnectionHandler(hub, registry,
-                new ConnectionSettings(Duration.ofSeconds(25), Duration.ofSeconds(25), Duration.ofSeconds(10), 64,
-                        OverflowPolicy.DISCONNECT, 5),
-                new CommandDecoder(new ChannelNames(32), 4096), clock, events, events);
+        TestNode node = new TestNode(VirtualTimeScheduler.create());
+        RecordingEvents events = node.events;
+        LocalHub hub = node.hub;
+        ConnectionRegistry registry = node.registry;
+        ConnectionPipeline handler = node.pipeline(
+                TestNode.settings(Duration.ofSeconds(25), Duration.ofSeconds(25), Duration.ofSeconds(10), 5),
+                node.buffers(64, OverflowPolicy.DISCONNECT));
         FakeSocket socket = new FakeSocket();
-        Disposable pipeline = handler.handle(socket, releases::incrementAndGet).subscribe();
+        Disposable pipeline = node.serve(handler, socket).subscribe();
 
         for (String frame : frames) {
             if (socket.closedWithCode != null) {
@@ -62,7 +60,7 @@ class ConnectionFuzzTest {
         assertThat(registry.activeTimers()).isZero();
         assertThat(hub.subscriptionCount()).isZero();
         assertThat(hub.channelCount()).isZero();
-        assertThat(releases.get()).isEqualTo(1);
+        assertThat(node.permitsHeld()).isZero();
         assertThat(events.totalDisconnects()).isEqualTo(1);
     }
 

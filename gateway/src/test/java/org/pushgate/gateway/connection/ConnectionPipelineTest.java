@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.LocalHub;
+import org.pushgate.gateway.hub.OutboundBudget;
 import org.pushgate.gateway.hub.OverflowPolicy;
 import org.pushgate.gateway.hub.RecordingEvents;
 import org.pushgate.gateway.protocol.ChannelNames;
@@ -35,29 +36,27 @@ class ConnectionPipelineTest {
     static final Duration NEVER = Duration.ofDays(365);
     static final Duration VERIFY = Duration.ofSeconds(5);
 
+    TestNode node;
     RecordingEvents events;
     LocalHub hub;
     ConnectionRegistry registry;
     VirtualTimeScheduler clock;
-    AtomicInteger releases;
 
     @BeforeEach
     void setUp() {
-        events = new RecordingEvents();
-        hub = new LocalHub(events);
-        registry = new ConnectionRegistry();
         clock = VirtualTimeScheduler.create();
-        releases = new AtomicInteger();
+        node = new TestNode(clock);
+        events = node.events;
+        hub = node.hub;
+        registry = node.registry;
     }
 
-    ConnectionHandler handler(Duration heartbeat, Duration liveness, int buffer, OverflowPolicy policy) {
-        ConnectionSettings settings = new ConnectionSettings(heartbeat, liveness, TIMEOUT, buffer, policy, 3);
-        return new ConnectionHandler(hub, registry, settings, new CommandDecoder(new ChannelNames(64), 4096),
-                clock, events, events);
+    ConnectionPipeline handler(Duration heartbeat, Duration liveness, int buffer, OverflowPolicy policy) {
+        return node.pipeline(TestNode.settings(heartbeat, liveness, TIMEOUT, 3), node.buffers(buffer, policy));
     }
 
-    reactor.core.publisher.Mono<Void> serve(ConnectionHandler handler, FakeSocket socket) {
-        return handler.handle(socket, releases::incrementAndGet);
+    reactor.core.publisher.Mono<Void> serve(ConnectionPipeline handler, FakeSocket socket) {
+        return node.serve(handler, socket);
     }
 
     int publish(String channel, String json) {
@@ -69,7 +68,7 @@ class ConnectionPipelineTest {
         assertThat(registry.activeTimers()).as("per-connection timers").isZero();
         assertThat(hub.subscriptionCount()).as("hub subscriptions").isZero();
         assertThat(hub.channelCount()).as("hub channels").isZero();
-        assertThat(releases.get()).as("admission permits returned").isEqualTo(1);
+        assertThat(node.permitsHeld()).as("admission permits returned").isZero();
         assertThat(events.totalDisconnects()).as("disconnects counted").isEqualTo(1);
         socket.inbound.assertNoSubscribers();
     }
@@ -117,7 +116,7 @@ class ConnectionPipelineTest {
 
     @Test
     void heartbeatNeverErrorsOnASlowDownstream() {
-        ConnectionHandler handler = handler(HEARTBEAT, NEVER, 16, OverflowPolicy.DISCONNECT);
+        ConnectionPipeline handler = handler(HEARTBEAT, NEVER, 16, OverflowPolicy.DISCONNECT);
         StepVerifier.create(handler.heartbeats(), 0)
                 .expectSubscription()
                 .then(() -> clock.advanceTimeBy(HEARTBEAT.multipliedBy(100)))
@@ -324,6 +323,62 @@ class ConnectionPipelineTest {
         assertEverythingReleased(socket);
     }
 
+    /**
+     * Issue 9, race 1: the handshake deadline gave the ticket up just before the transport started the pipeline.
+     * The pipeline must not serve that socket (its slot is already free again): nothing registered, nothing
+     * subscribed, no timer, the socket dropped, and no slot counted twice.
+     */
+    @Test
+    void aPipelineStartedAfterItsHandshakeWasGivenUpServesNothing() {
+        FakeSocket socket = new FakeSocket("news");
+        org.pushgate.gateway.admission.Admission.Ticket ticket = node.admit();
+        assertThat(ticket.giveUp()).isTrue();
+
+        StepVerifier.create(handler(HEARTBEAT, LIVENESS, 8, OverflowPolicy.DISCONNECT).serve(socket, ticket))
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(socket.aborted).as("the socket is dropped").isTrue();
+        assertThat(registry.size()).isZero();
+        assertThat(hub.subscriptionCount()).isZero();
+        assertThat(registry.activeTimers()).isZero();
+        assertThat(node.permitsHeld()).isZero();
+        assertThat(events.totalDisconnects()).as("no connection ever existed").isZero();
+    }
+
+    /** The other order: the pipeline took the ticket first, so a late give-up leaves the slot with the connection. */
+    @Test
+    void aGiveUpAfterThePipelineStartedLeavesTheSlotWithTheConnection() {
+        FakeSocket socket = new FakeSocket("news");
+        org.pushgate.gateway.admission.Admission.Ticket ticket = node.admit();
+        Disposable served = handler(HEARTBEAT, LIVENESS, 8, OverflowPolicy.DISCONNECT).serve(socket, ticket).subscribe();
+
+        assertThat(ticket.giveUp()).isFalse();
+        assertThat(node.permitsHeld()).as("the running connection holds its slot").isEqualTo(1);
+        socket.peerCloses(1000);
+        assertThat(served.isDisposed()).isTrue();
+        assertEverythingReleased(socket);
+    }
+
+    /**
+     * Issue 9, race 2: a connection admitted before the drain but registered after shutdown went through the
+     * registry is told 1001 as well, instead of keeping shutdown waiting its whole grace.
+     */
+    @Test
+    void aConnectionThatOpensAfterShutdownAskedEveryoneToCloseIsClosedWith1001() {
+        org.pushgate.gateway.admission.Admission.Ticket admittedBeforeTheDrain = node.admit();
+        assertThat(registry.shutdown()).as("nobody registered yet").isZero();
+
+        FakeSocket late = new FakeSocket("news");
+        StepVerifier.create(handler(HEARTBEAT, LIVENESS, 8, OverflowPolicy.DISCONNECT).serve(late, admittedBeforeTheDrain))
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(late.closedWithCode).isEqualTo(1001);
+        assertThat(events.disconnects(CloseReason.SHUTDOWN)).isEqualTo(1);
+        assertEverythingReleased(late);
+    }
+
     /** Every way a connection can end, each of which must release the same resources. */
     enum Ending {
         CLIENT_CLOSE_FRAME(CloseReason.CLIENT_CLOSE, (s, t) -> s.socket.peerCloses(1000)),
@@ -339,6 +394,7 @@ class ConnectionPipelineTest {
         }),
         SHUTDOWN(CloseReason.SHUTDOWN, (s, t) -> t.registry.closeAll(CloseReason.SHUTDOWN)),
         SERVER_CLOSE(CloseReason.SERVER_CLOSE, (s, t) -> t.registry.closeAll(CloseReason.SERVER_CLOSE)),
+        OUTBOUND_MEMORY(CloseReason.OUTBOUND_MEMORY, (s, t) -> t.publish("news", "\"" + "x".repeat(2_000) + "\"")),
         CANCEL(CloseReason.RESET, (s, t) -> s.subscription.dispose());
 
         final CloseReason reason;
@@ -356,10 +412,14 @@ class ConnectionPipelineTest {
     @EnumSource(Ending.class)
     void everyWayAConnectionEndsReleasesEverythingItAcquired(Ending ending) {
         FakeSocket socket = new FakeSocket("news", "sports");
-        socket.stalled = ending == Ending.SLOW_CONSUMER;
+        socket.stalled = ending == Ending.SLOW_CONSUMER || ending == Ending.OUTBOUND_MEMORY;
         AtomicInteger terminations = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
-        Disposable subscription = serve(handler(HEARTBEAT, LIVENESS, 8, OverflowPolicy.DISCONNECT), socket)
+        // A process fence of 1,000 bytes: eight small frames (the slow-consumer cut) stay under it, one 2 KB
+        // message (which an empty buffer always takes) passes it.
+        ConnectionPipeline pipeline = node.pipeline(TestNode.settings(HEARTBEAT, LIVENESS, TIMEOUT, 3),
+                node.buffers(8, 1L << 30, OverflowPolicy.DISCONNECT, new OutboundBudget(1_000, registry::buffers, Runnable::run)));
+        Disposable subscription = serve(pipeline, socket)
                 .doFinally(signal -> terminations.incrementAndGet())
                 .subscribe(done -> { }, error -> errors.incrementAndGet());
 

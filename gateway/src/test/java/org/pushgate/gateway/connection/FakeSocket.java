@@ -137,6 +137,12 @@ public final class FakeSocket implements ConnectionSocket {
         endInbound();
     }
 
+    /** Runs offers inline: a unit test drives everything from its own thread, which is then the one producer. */
+    @Override
+    public java.util.concurrent.Executor executor() {
+        return io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE;
+    }
+
     @Override
     public boolean isOpen() {
         return !vanished && !aborted && (closedWithCode == null || closeFrameStuck) && !inboundEnded.get();

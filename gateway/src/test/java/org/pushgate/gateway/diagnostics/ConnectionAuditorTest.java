@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.connection.CloseReason;
-import org.pushgate.gateway.connection.ConnectionHandler;
+import org.pushgate.gateway.connection.ConnectionPipeline;
+import org.pushgate.gateway.connection.TestNode;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.connection.ConnectionSettings;
 import org.pushgate.gateway.connection.ConnectionSocket;
@@ -29,27 +30,26 @@ class ConnectionAuditorTest {
 
     static final Duration NEVER = Duration.ofDays(365);
 
+    TestNode node;
     RecordingEvents events;
     LocalHub hub;
     ConnectionRegistry registry;
-    ConnectionHandler handler;
+    ConnectionPipeline handler;
     VirtualTimeScheduler clock;
     SimpleMeterRegistry meters;
     ConnectionAuditor auditor;
-    AtomicInteger releases;
 
     @BeforeEach
     void setUp() {
-        events = new RecordingEvents();
-        hub = new LocalHub(events);
-        registry = new ConnectionRegistry();
         clock = VirtualTimeScheduler.create();
+        node = new TestNode(clock);
+        events = node.events;
+        hub = node.hub;
+        registry = node.registry;
         meters = new SimpleMeterRegistry();
-        releases = new AtomicInteger();
-        handler = new ConnectionHandler(hub, registry,
-                new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 16, OverflowPolicy.DISCONNECT, 10),
-                new CommandDecoder(new ChannelNames(64), 4096), clock, events, events);
-        auditor = new ConnectionAuditor(hub, registry, handler, clock, Duration.ofSeconds(60), meters);
+        handler = node.pipeline(TestNode.settings(NEVER, NEVER, Duration.ofSeconds(10), 10),
+                node.buffers(16, OverflowPolicy.DISCONNECT));
+        auditor = new ConnectionAuditor(hub, registry, clock, Duration.ofSeconds(60), meters);
     }
 
     double reclaimed(String kind) {
@@ -57,7 +57,7 @@ class ConnectionAuditorTest {
     }
 
     Disposable serve(FakeSocket socket) {
-        return handler.handle(socket, releases::incrementAndGet).subscribe();
+        return node.serve(handler, socket).subscribe();
     }
 
     @Test
@@ -85,7 +85,8 @@ class ConnectionAuditorTest {
     void aSubscriptionNoConnectionOwnsIsReclaimedLoggedAndCounted() {
         FakeSocket owner = new FakeSocket("news");
         serve(owner);
-        SubscriberBuffer stray = new SubscriberBuffer(8, OverflowPolicy.DISCONNECT, () -> { }, events);
+        SubscriberBuffer stray = new SubscriberBuffer(node.buffers(8, OverflowPolicy.DISCONNECT), reason -> { },
+                io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE);
         hub.subscribe("news", stray);
         hub.subscribe("ghost", stray);
         assertThat(hub.subscriptionCount()).isEqualTo(3);
@@ -115,7 +116,7 @@ class ConnectionAuditorTest {
         assertThat(reclaimed("connection")).isEqualTo(1);
         assertThat(registry.size()).isEqualTo(1);
         assertThat(hub.subscriptionCount()).isEqualTo(1);
-        assertThat(releases.get()).as("admission permit returned").isEqualTo(1);
+        assertThat(node.permitsHeld()).as("admission permit returned: only the healthy one holds one").isEqualTo(1);
         assertThat(events.disconnects(CloseReason.ORPHANED)).isEqualTo(1);
         assertThat(pipeline.isDisposed()).as("the close signal also ended the stuck pipeline").isTrue();
         healthy.peerCloses(1000);
@@ -159,12 +160,12 @@ class ConnectionAuditorTest {
                 return hub.channels();
             }
         };
-        ConnectionHandler releasing = new ConnectionHandler(auditingHub, registry,
-                new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 16, OverflowPolicy.DISCONNECT, 10),
-                new CommandDecoder(new ChannelNames(64), 4096), clock, events, events);
-        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, releasing, clock, Duration.ofSeconds(60), meters);
+        ConnectionPipeline releasing = node.pipelineOver(auditingHub,
+                TestNode.settings(NEVER, NEVER, Duration.ofSeconds(10), 10), node.buffers(16, OverflowPolicy.DISCONNECT),
+                org.pushgate.gateway.auth.ClientAuth.none());
+        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, clock, Duration.ofSeconds(60), meters);
         FakeSocket closing = new FakeSocket("news", "sports");
-        releasing.handle(closing, releases::incrementAndGet).subscribe();
+        node.serve(releasing, closing).subscribe();
 
         closing.peerCloses(1000);
 

@@ -29,13 +29,6 @@ public final class RecordingEvents implements HubEvents, ConnectionEvents {
     public void bufferDepth(int depth) {
     }
 
-    public final AtomicLong contended = new AtomicLong();
-
-    @Override
-    public void contended() {
-        contended.incrementAndGet();
-    }
-
     @Override
     public void disconnected(CloseReason reason) {
         disconnects.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();

@@ -1,5 +1,9 @@
 package org.pushgate.load.bench;
 
+import org.pushgate.gateway.hub.BufferSettings;
+import org.pushgate.gateway.hub.HubEvents;
+import org.pushgate.gateway.hub.OutboundBudget;
+import org.pushgate.gateway.hub.OverflowPolicy;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.reactivestreams.Subscription;
 
@@ -11,6 +15,10 @@ import reactor.core.publisher.BaseSubscriber;
  * them so that a benchmark can check every frame arrived.
  */
 final class DrainingSubscriber extends BaseSubscriber<OutboundFrame> {
+
+    /** The gateway's default bounds (1,024 frames, 1 MiB), with a process fence the benchmarks never reach. */
+    static final BufferSettings BUFFERS = new BufferSettings(1024, 1 << 20, OverflowPolicy.DISCONNECT,
+            new OutboundBudget(Long.MAX_VALUE, java.util.List::of, Runnable::run), HubEvents.NONE);
 
     long frames;
     long bytes;

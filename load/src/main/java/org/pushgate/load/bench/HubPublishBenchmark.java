@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.LocalHub;
-import org.pushgate.gateway.hub.OverflowPolicy;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+
+import io.netty.util.concurrent.ImmediateEventExecutor;
 
 /**
  * One publish to a channel of N subscribers: the message frame is encoded once and offered to N subscriber
@@ -54,9 +55,9 @@ public class HubPublishBenchmark {
         hub = new LocalHub(HubEvents.NONE);
         consumers = new DrainingSubscriber[subscribers];
         for (int i = 0; i < subscribers; i++) {
-            SubscriberBuffer buffer = new SubscriberBuffer(1024, OverflowPolicy.DISCONNECT, () -> {
-                throw new IllegalStateException("a draining subscriber was cut as a slow consumer");
-            }, HubEvents.NONE);
+            SubscriberBuffer buffer = new SubscriberBuffer(DrainingSubscriber.BUFFERS, reason -> {
+                throw new IllegalStateException("a draining subscriber was cut: " + reason);
+            }, ImmediateEventExecutor.INSTANCE);
             DrainingSubscriber consumer = new DrainingSubscriber();
             buffer.frames().subscribe(consumer);
             hub.subscribe(CHANNEL, buffer);

@@ -17,8 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.LocalHub;
-import org.pushgate.gateway.hub.OverflowPolicy;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+
+import io.netty.util.concurrent.ImmediateEventExecutor;
 
 /**
  * Subscribe/unsubscribe churn on a channel that already has {@code existing} other subscribers (0: the channel is
@@ -60,7 +61,7 @@ public class HubSubscriptionBenchmark {
     }
 
     private static SubscriberBuffer newBuffer() {
-        return new SubscriberBuffer(1024, OverflowPolicy.DISCONNECT, () -> { }, HubEvents.NONE);
+        return new SubscriberBuffer(DrainingSubscriber.BUFFERS, reason -> { }, ImmediateEventExecutor.INSTANCE);
     }
 
     @Benchmark

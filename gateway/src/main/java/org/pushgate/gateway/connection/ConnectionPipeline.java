@@ -4,8 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.pushgate.gateway.hub.Hub;
-import org.pushgate.gateway.hub.HubEvents;
+import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.pushgate.gateway.protocol.ServerFrames;
@@ -17,89 +16,55 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The connection pipeline. For each socket, one {@link Mono#usingWhen} acquires a {@link Connection}
- * (registry entry, subscriber buffer) and runs three parts together:
+ * The pipeline every connection of this node runs, whatever its transport. For each socket, one
+ * {@link Mono#usingWhen} opens a {@link Connection} (the one owner of what the socket acquires) and runs three
+ * parts together:
  * <ol>
  *   <li>inbound: client commands, and the peer's close or death, which becomes a close reason;</li>
- *   <li>outbound: one Flux merging the hub's frames, heartbeats and liveness pings, cut by the close signal;</li>
+ *   <li>outbound: one Flux merging the buffer's frames, heartbeats and liveness pings, cut by the close signal;</li>
  *   <li>closing: when a close reason wins, the socket is closed with that reason's code.</li>
  * </ol>
- * Whatever ends the socket, the {@code usingWhen} termination releases everything the connection
- * acquired, in one place ({@link #release}). Timers exist only as subscriptions inside the outbound Flux,
- * so the cancellation that ends the Flux disposes them too.
+ * Whatever ends the pipeline (complete, error or cancel), its termination calls {@link Connection#terminate},
+ * the one release path. Timers exist only as subscriptions inside the outbound Flux, so the close signal that
+ * ends the Flux disposes them too.
  */
-public final class ConnectionHandler {
+public final class ConnectionPipeline {
 
-    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPipeline.class);
 
-    private final Hub hub;
-    private final ConnectionRegistry registry;
-    private final ConnectionSettings settings;
-    private final ConnectionAuth auth;
+    private final NodeResources node;
     private final ClientCommands commands;
     private final Scheduler timers;
-    private final HubEvents hubEvents;
-    private final ConnectionEvents events;
 
-    public ConnectionHandler(Hub hub, ConnectionRegistry registry, ConnectionSettings settings, CommandDecoder decoder,
-                             Scheduler timers, HubEvents hubEvents, ConnectionEvents events) {
-        this(hub, registry, settings, ConnectionAuth.none(), decoder, timers, hubEvents, events);
-    }
-
-    public ConnectionHandler(Hub hub, ConnectionRegistry registry, ConnectionSettings settings, ConnectionAuth auth,
-                             CommandDecoder decoder, Scheduler timers, HubEvents hubEvents, ConnectionEvents events) {
-        this.hub = hub;
-        this.registry = registry;
-        this.settings = settings;
-        this.auth = auth;
-        this.commands = new ClientCommands(decoder, auth, settings, timers);
+    ConnectionPipeline(NodeResources node, CommandDecoder decoder, Scheduler timers) {
+        this.node = node;
+        this.commands = new ClientCommands(decoder, node.auth(), node.settings(), timers);
         this.timers = timers;
-        this.hubEvents = hubEvents;
-        this.events = events;
     }
 
     /**
-     * Serves one socket until it ends.
-     *
-     * @param onRelease runs exactly once when the connection is released (returns its admission permit)
+     * Serves one socket until it ends. The ticket is the connection slot the transport took before the upgrade;
+     * from here on the connection owns it and its terminate returns it.
      */
-    public Mono<Void> handle(ConnectionSocket socket, Runnable onRelease) {
-        return Mono.usingWhen(
-                Mono.fromSupplier(() -> open(socket, onRelease)),
-                connection -> run(connection, socket),
-                connection -> Mono.fromRunnable(() -> release(connection, CloseReason.CLIENT_CLOSE)),
-                (connection, error) -> {
-                    log.warn("connection {} pipeline failed", connection.id(), error);
-                    return Mono.fromRunnable(() -> release(connection, CloseReason.SERVER_ERROR));
-                },
-                connection -> Mono.fromRunnable(() -> release(connection, CloseReason.RESET)));
-    }
-
-    private Connection open(ConnectionSocket socket, Runnable onRelease) {
-        Connection connection = new Connection(registry.nextId(), socket, onRelease, now(), hub, settings, hubEvents,
-                auth.required());
-        registry.add(connection);
-        return connection;
-    }
-
-    /**
-     * The single release path, run by the pipeline's termination whichever way it ends. The order matters:
-     * the close reason is fixed first (so the reason counted is the one that won), then the hub forgets the
-     * buffer (no publisher offers to a dead buffer after this), then the registry entry and the admission
-     * permit go, so the connection count never shows a slot free while the hub still holds its subscriber.
-     * Idempotent; besides the pipeline, only the auditor calls it, for a connection whose pipeline is gone.
-     *
-     * @return true if this call released the connection
-     */
-    public boolean release(Connection connection, CloseReason fallback) {
-        connection.close(fallback);
-        if (!connection.release()) {
-            return false;
-        }
-        registry.remove(connection);
-        connection.onRelease().run();
-        events.disconnected(connection.closeReason());
-        return true;
+    public Mono<Void> serve(ConnectionSocket socket, Admission.Ticket ticket) {
+        return Mono.defer(() -> {
+            if (!ticket.start()) {
+                // The handshake was given up (its deadline passed) and the slot is free again: serving the socket
+                // now would run a connection without its slot. Nothing was acquired; drop the socket.
+                log.debug("connection from {} started after its handshake was given up; dropped", socket.remoteAddress());
+                socket.abort();
+                return Mono.empty();
+            }
+            return Mono.usingWhen(
+                    Mono.fromSupplier(() -> Connection.open(socket, ticket, now(), node)),
+                    connection -> run(connection, socket),
+                    connection -> Mono.fromRunnable(() -> connection.terminate(CloseReason.CLIENT_CLOSE)),
+                    (connection, error) -> {
+                        log.warn("connection {} pipeline failed", connection.id(), error);
+                        return Mono.fromRunnable(() -> connection.terminate(CloseReason.SERVER_ERROR));
+                    },
+                    connection -> Mono.fromRunnable(() -> connection.terminate(CloseReason.RESET)));
+        });
     }
 
     Mono<Void> run(Connection connection, ConnectionSocket socket) {
@@ -121,7 +86,7 @@ public final class ConnectionHandler {
                 .takeUntilOther(connection.closed())
                 .doOnNext(frame -> {
                     if (frame.kind() == OutboundFrame.Kind.MESSAGE) {
-                        events.delivered();
+                        node.events().delivered();
                     }
                     else if (frame.kind() == OutboundFrame.Kind.PING) {
                         connection.pingSent(now());
@@ -140,7 +105,7 @@ public final class ConnectionHandler {
         Mono<Void> closing = connection.closed()
                 .filter(reason -> reason != CloseReason.RESET)
                 .flatMap(reason -> Mono.defer(() -> socket.close(reason.code(), reason.text()))
-                        .timeout(settings.livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
+                        .timeout(node.settings().livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
                         .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
 
         return Mono.when(inbound, sending, closing);
@@ -152,7 +117,7 @@ public final class ConnectionHandler {
      * connection.
      */
     Flux<OutboundFrame> timers(Connection connection) {
-        if (settings.heartbeatInterval().equals(settings.livenessInterval())) {
+        if (node.settings().heartbeatInterval().equals(node.settings().livenessInterval())) {
             return livenessProbes(connection, true);
         }
         return Flux.merge(heartbeats(), livenessProbes(connection, false));
@@ -160,7 +125,7 @@ public final class ConnectionHandler {
 
     /** Heartbeat frames; dropped, never errored, while the socket cannot take them. */
     Flux<OutboundFrame> heartbeats() {
-        Duration every = settings.heartbeatInterval();
+        Duration every = node.settings().heartbeatInterval();
         return counted(Flux.interval(every, every, timers)
                 .onBackpressureDrop()
                 .map(tick -> ServerFrames.HEARTBEAT));
@@ -174,8 +139,8 @@ public final class ConnectionHandler {
      * peer; a ping the writer never took (the socket is not draining) counts from the tick.
      */
     Flux<OutboundFrame> livenessProbes(Connection connection, boolean withHeartbeat) {
-        Duration every = settings.livenessInterval();
-        Duration timeout = settings.livenessTimeout();
+        Duration every = node.settings().livenessInterval();
+        Duration timeout = node.settings().livenessTimeout();
         return counted(Flux.interval(every, every, timers)
                 .onBackpressureDrop()
                 .concatMap(tick -> {
@@ -204,14 +169,14 @@ public final class ConnectionHandler {
     }
 
     private Flux<OutboundFrame> counted(Flux<OutboundFrame> timer) {
-        AtomicInteger active = registry.timerCounter();
+        AtomicInteger active = node.registry().timerCounter();
         // using(): one operator that counts at subscription and uncounts on complete, error or cancel.
         return Flux.using(active::incrementAndGet, count -> timer, count -> active.decrementAndGet());
     }
 
     /** Closes the connection at its auth deadline (connect timeout, then token expiry); a refresh moves it. */
     Flux<OutboundFrame> authDeadlines(Connection connection) {
-        if (!auth.required()) {
+        if (!node.auth().required()) {
             return Flux.empty();
         }
         return counted(connection.authDeadlines()

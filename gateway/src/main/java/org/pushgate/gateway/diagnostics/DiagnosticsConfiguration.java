@@ -1,0 +1,41 @@
+package org.pushgate.gateway.diagnostics;
+
+import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.config.GatewayProperties;
+import org.pushgate.gateway.connection.ConnectionRegistry;
+import org.pushgate.gateway.hub.Hub;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.scheduler.Scheduler;
+
+/** Wires the orphan auditor and the admin endpoints. */
+@Configuration(proxyBeanMethods = false)
+class DiagnosticsConfiguration {
+
+    @Bean
+    ConnectionAuditor connectionAuditor(Hub hub, ConnectionRegistry registry, Scheduler connectionTimers,
+                                        GatewayProperties properties, MeterRegistry meters) {
+        return new ConnectionAuditor(hub, registry, connectionTimers, properties.audit().interval(), meters);
+    }
+
+    @Bean
+    AdminApi adminApi(ConnectionRegistry registry, Hub hub, Admission admission, ConnectionAuditor auditor,
+                      GatewayProperties properties) {
+        return new AdminApi(registry, hub, admission, auditor, properties.liveness().timeout());
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> adminRoutes(AdminApi api) {
+        return RouterFunctions.route()
+                .GET("/admin/connections", api::connections)
+                .GET("/admin/channels", api::channels)
+                .POST("/admin/sweep", api::sweep)
+                .POST("/admin/audit", api::audit)
+                .build();
+    }
+}
