@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 import tools.jackson.databind.JsonNode;
@@ -410,13 +411,8 @@ public final class RawWebSocket implements AutoCloseable {
      * code. Fails if the server does not close within {@code within}.
      */
     public int awaitClose(Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (closeCode == -1 && !ended) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new AssertionError("the server did not close within " + within + "; received " + frames);
-            }
-            readOne(Duration.ofNanos(left));
+        if (!closesWithin(within)) {
+            throw new AssertionError("the server did not close within " + within + "; received " + frames);
         }
         drainToEof(Duration.ofSeconds(2));
         return closeCode;
@@ -428,15 +424,7 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Reads for at most {@code within}; true when the server closed the connection meanwhile (not an error). */
     public boolean closesWithin(Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (closeCode == -1 && !ended) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            readOne(Duration.ofNanos(left));
-        }
-        return true;
+        return readUntil(() -> closeCode != -1 || ended, within);
     }
 
     /**
@@ -444,15 +432,7 @@ public final class RawWebSocket implements AutoCloseable {
      * passed; true unless the time ran out.
      */
     public boolean awaitMoreFramesThan(int count, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (frames.size() <= count && closeCode == -1 && !ended) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            readOne(Duration.ofNanos(left));
-        }
-        return true;
+        return readUntil(() -> frames.size() > count || closeCode != -1 || ended, within);
     }
 
     /** The code of the server's close frame (1005 when it carries none), or -1 while none has arrived. */
@@ -470,23 +450,28 @@ public final class RawWebSocket implements AutoCloseable {
      * the only way to show that something does not happen is to watch for a bounded time.
      */
     public void assertStaysOpenFor(Duration period) {
-        long deadline = System.nanoTime() + period.toNanos();
-        while (true) {
-            if (ended || closeCode != -1) {
-                throw new AssertionError("the server closed the connection with " + closeCode + " '" + closeReason
-                        + "'; received " + frames);
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            readOne(Duration.ofNanos(left));
+        if (closesWithin(period)) {
+            throw new AssertionError("the server closed the connection with " + closeCode + " '" + closeReason
+                    + "'; received " + frames);
         }
     }
 
     /** Upgraded, and neither the server's close frame nor the end of the stream seen, nor the socket closed. */
     public boolean isOpen() {
         return !ended && closeCode == -1 && !socket.isClosed();
+    }
+
+    /** Reads as a conversation until {@code done} holds or {@code within} passed; true unless the time ran out. */
+    private boolean readUntil(BooleanSupplier done, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!done.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            readOne(Duration.ofNanos(left));
+        }
+        return true;
     }
 
     /** Reads one frame, or returns at the deadline; answers pings and the server's close frame. */
@@ -520,10 +505,7 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Reads (answering, within {@code within}) until EOF, then closes the socket. */
     private void drainToEof(Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!ended && System.nanoTime() < deadline) {
-            readOne(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
-        }
+        readUntil(() -> ended, within);
         vanish();
         ended = true;
     }
@@ -540,10 +522,7 @@ public final class RawWebSocket implements AutoCloseable {
             if (!closeSent) {
                 sendClose(1000);
             }
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!ended && closeCode == -1 && System.nanoTime() < deadline) {
-                readOne(Duration.ofNanos(deadline - System.nanoTime()));
-            }
+            closesWithin(WAIT); // unanswered, the socket is closed all the same
         }
         drainToEof(Duration.ofSeconds(2));
     }
