@@ -150,8 +150,7 @@ class ProtocolErrorsTest {
         try (RawWebSocket raw = RawWebSocket.connect(gateway.port(), GatewayProbe.wsPath("channel=unmasked"))) {
             assertThat(raw.upgraded()).isTrue();
             // RFC 6455 5.1: a server must close the connection on an unmasked client frame.
-            raw.socket().getOutputStream().write(new byte[] {(byte) 0x81, 0x02, 'h', 'i'});
-            raw.socket().getOutputStream().flush();
+            raw.write(new byte[] {(byte) 0x81, 0x02, 'h', 'i'});
 
             RawWebSocket.Ending ending = raw.readUntilClosed(WAIT);
 

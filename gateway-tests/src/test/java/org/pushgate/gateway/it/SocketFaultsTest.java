@@ -74,7 +74,7 @@ class SocketFaultsTest {
         double before = gateway.disconnects("reset");
         RawWebSocket peer = subscribedRawPeer("reset");
 
-        peer.reset();
+        peer.abort();
 
         assertReleasedAndCounted("reset", before);
     }
@@ -103,7 +103,7 @@ class SocketFaultsTest {
         double before = gateway.disconnects("reset");
         RawWebSocket peer = subscribedRawPeer("vanish");
 
-        peer.close(); // FIN, no close frame
+        peer.vanish(); // FIN, no close frame
 
         assertReleasedAndCounted("reset", before);
     }
@@ -150,7 +150,7 @@ class SocketFaultsTest {
             double before = gateway.disconnects("reset");
             RawWebSocket peer = subscribedRawPeer("quiet-reset");
 
-            peer.reset();
+            peer.abort();
 
             assertReleasedAndCounted("reset", before);
             assertThat(log.warnings()).as("WARN+ log events for one reset").isEmpty();

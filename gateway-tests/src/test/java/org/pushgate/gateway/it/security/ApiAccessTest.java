@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
+import org.pushgate.gateway.it.support.RawWebSocket.Options;
 
 /**
  * The backend API (docs/security.md, "Server side"): {@code /api/**} needs the {@code publish} scope,
@@ -49,7 +51,7 @@ class ApiAccessTest {
 
     @Test
     void withTheApiKeyThePublishApiAnswers200AndDelivers() {
-        try (WsClient client = subscriber()) {
+        try (RawWebSocket client = subscriber()) {
             HttpWire.Response response = Http.post(gateway.port(), PUBLISH, BODY, "Authorization", Http.bearer(Tokens.API_KEY));
 
             assertThat(response.status()).isEqualTo(200);
@@ -66,7 +68,7 @@ class ApiAccessTest {
     @Test
     void aServerTokenWithThePublishScopeMayPublishAndBroadcast() {
         String token = Tokens.hs256(Tokens.SERVER_SECRET, Tokens.server("publish"));
-        try (WsClient client = subscriber()) {
+        try (RawWebSocket client = subscriber()) {
             assertThat(Http.post(gateway.port(), PUBLISH, BODY, "Authorization", Http.bearer(token)).status()).isEqualTo(200);
             assertThat(Http.post(gateway.port(), "/api/broadcast", "{\"channels\":[\"public:api\"],\"data\":\"again\"}",
                     "Authorization", Http.bearer(token)).status()).isEqualTo(200);
@@ -139,7 +141,7 @@ class ApiAccessTest {
 
     @Test
     void aRefusedPublishDeliversNothing() {
-        try (WsClient client = subscriber()) {
+        try (RawWebSocket client = subscriber()) {
             Http.post(gateway.port(), PUBLISH, "{\"channel\":\"public:api\",\"data\":\"refused\"}", "Authorization", Http.bearer("wrong"));
             Http.post(gateway.port(), PUBLISH, "{\"channel\":\"public:api\",\"data\":\"refused\"}",
                     "Authorization", Http.bearer(Tokens.hs256(Tokens.SERVER_SECRET, Tokens.server("admin"))));
@@ -149,8 +151,9 @@ class ApiAccessTest {
         }
     }
 
-    private WsClient subscriber() {
-        WsClient client = WsClient.connect(gateway.port(), "channel=public:api", "Authorization", Http.bearer(Tokens.client("ops", 600)));
+    private RawWebSocket subscriber() {
+        RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws?channel=public:api",
+                Options.defaults().header("Authorization", Http.bearer(Tokens.client("ops", 600))));
         client.await(f -> Json.isOp(f, "subscribed") && "public:api".equals(Json.text(f, "channel")), "public:api");
         return client;
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.GatewayTest;
+import org.pushgate.gateway.it.support.RawWebSocket;
 
 /**
  * Connection flood by broken handshakes (docs/security.md: "All refusals happen before any per-connection
@@ -44,7 +45,7 @@ class BrokenHandshakeTest {
 
         Eventually.await(Duration.ofSeconds(5), () -> "no admission permit left, but " + gateway.gauges(),
                 () -> gateway.gauges().admitted() == 0);
-        try (WsClient client = WsClient.open(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.connect(gateway.port(), "/ws")) {
             assertThat(client.handshake().status()).as("a well-formed upgrade after them").isEqualTo(101);
         }
     }
@@ -57,7 +58,7 @@ class BrokenHandshakeTest {
         }
 
         assertThat(gateway.gauges().admitted()).isZero();
-        try (WsClient client = WsClient.open(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.connect(gateway.port(), "/ws")) {
             assertThat(client.handshake().status()).isEqualTo(101);
         }
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
 
 import tools.jackson.databind.JsonNode;
 
@@ -30,7 +31,7 @@ class ChannelPermissionTest {
     void givenChannelsThePolicyDoesNotAllow_whenSubscribing_thenEachIsForbiddenAndTheConnectionStaysOpen() {
         List<String> forbidden = List.of("user:bob", "user:alice2", "user:", "private:payroll", "private:team-2",
                 "internal:billing", "news");
-        try (WsClient alice = connected(Tokens.client("alice", 600, "private:team-1", "private:shared-*"))) {
+        try (RawWebSocket alice = connected(Tokens.client("alice", 600, "private:team-1", "private:shared-*"))) {
             int id = 1;
             for (String channel : forbidden) {
                 JsonNode refused = alice.subscribe(channel, ++id);
@@ -47,7 +48,7 @@ class ChannelPermissionTest {
     @Test
     void givenChannelsThePolicyAllows_whenSubscribing_thenEachIsSubscribed() {
         List<String> allowed = List.of("public:news", "private:team-1", "private:shared-", "private:shared-docs", "private:shared-a:b");
-        try (WsClient alice = connected(Tokens.client("alice", 600, "private:team-1", "private:shared-*"))) {
+        try (RawWebSocket alice = connected(Tokens.client("alice", 600, "private:team-1", "private:shared-*"))) {
             int id = 1;
             for (String channel : allowed) {
                 JsonNode reply = alice.subscribe(channel, ++id);
@@ -60,8 +61,8 @@ class ChannelPermissionTest {
 
     @Test
     void aClaimedPrivateChannelDeliversToItsHolderButNotToAnUnclaimedSubscriber() {
-        try (WsClient alice = connected(Tokens.client("alice", 600, "private:team-1"));
-             WsClient bob = connected(Tokens.client("bob", 600))) {
+        try (RawWebSocket alice = connected(Tokens.client("alice", 600, "private:team-1"));
+             RawWebSocket bob = connected(Tokens.client("bob", 600))) {
             assertThat(Json.text(alice.subscribe("private:team-1", 2), "op")).isEqualTo("subscribed");
             assertThat(Json.text(bob.subscribe("private:team-1", 2), "code")).isEqualTo("forbidden");
 
@@ -78,7 +79,7 @@ class ChannelPermissionTest {
 
     @Test
     void aChannelsClaimDoesNotOpenSomeoneElsesPersonalChannel() {
-        try (WsClient mallory = connected(Tokens.client("mallory", 600, "user:*", "user:alice", "*"))) {
+        try (RawWebSocket mallory = connected(Tokens.client("mallory", 600, "user:*", "user:alice", "*"))) {
             assertThat(Json.text(mallory.subscribe("user:alice", 2), "code")).isEqualTo("forbidden");
             assertThat(Json.text(mallory.subscribe("internal:billing", 3), "code")).isEqualTo("forbidden");
             assertThat(Json.text(mallory.subscribe("private:anything", 4), "op")).as("'*' claims every private channel")
@@ -86,8 +87,8 @@ class ChannelPermissionTest {
         }
     }
 
-    private WsClient connected(String token) {
-        WsClient client = WsClient.connect(gateway.port(), "");
+    private RawWebSocket connected(String token) {
+        RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws");
         client.sendConnect(token, 1);
         client.await(f -> Json.isOp(f, "subscribed") && Json.text(f, "channel").startsWith("user:"), "the personal channel");
         return client;

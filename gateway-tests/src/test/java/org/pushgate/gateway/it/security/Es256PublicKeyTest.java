@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.GatewayTest;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -35,7 +36,7 @@ class Es256PublicKeyTest {
 
     @Test
     void aTokenSignedWithTheMatchingEcKeyConnects() {
-        try (WsClient client = WsClient.authenticated(gateway.port(), Tokens.es256(KEYS, Tokens.user("tess", 600)))) {
+        try (RawWebSocket client = JwtConnect.authenticated(gateway.port(), Tokens.es256(KEYS, Tokens.user("tess", 600)))) {
             assertThat(Json.text(client.awaitOp("connected"), "user")).isEqualTo("tess");
             assertThat(Json.text(client.subscribe("news", 2), "op")).as("default access: authenticated").isEqualTo("subscribed");
         }
@@ -43,12 +44,12 @@ class Es256PublicKeyTest {
 
     @Test
     void aTokenSignedWithAnotherEcKeyIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.es256(Tokens.ecKeys(), Tokens.user("tess", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.es256(Tokens.ecKeys(), Tokens.user("tess", 600)))).isEqualTo(4005);
     }
 
     @Test
     void anRs256OrHmacForgedTokenIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.rs256(Tokens.rsaKeys(), null, Tokens.user("tess", 600)))).isEqualTo(4005);
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.hs256(Tokens.pem(KEYS), Tokens.user("tess", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.rs256(Tokens.rsaKeys(), null, Tokens.user("tess", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.hs256(Tokens.pem(KEYS), Tokens.user("tess", 600)))).isEqualTo(4005);
     }
 }

@@ -18,6 +18,8 @@ import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
+import org.pushgate.gateway.it.support.RawWebSocket.Options;
 
 import tools.jackson.databind.JsonNode;
 
@@ -44,7 +46,7 @@ class FloodLimitsTest {
     @Test
     void givenACommandFlood_thenTheBurstIsServedThenRateLimitedErrorsThenTheConnectionIsClosedWith4007() {
         double before = Http.disconnects(gateway.port(), "rate_limited");
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             // burst (10) + violations (5): enough to be cut unless the bucket refilled meanwhile; then a few more
             int sent = 0;
             for (; sent < 15; sent++) {
@@ -68,7 +70,7 @@ class FloodLimitsTest {
 
     @Test
     void givenCommandsWithinTheRate_thenNoneIsRefused() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             for (int i = 0; i < 10; i++) {
                 client.send(unsubscribe(i));
             }
@@ -83,15 +85,16 @@ class FloodLimitsTest {
     void givenAReconnectStormFromOneAddress_thenTheBurstIsAdmittedAndThenUpgradesGet429WithRetryAfter() {
         double before = Http.rejected(gateway.port(), "connection_rate");
         int admitted = 0;
-        WsClient refused = null;
+        RawWebSocket refused = null;
         long start = System.nanoTime();
         for (int attempt = 0; attempt < 40 && refused == null; attempt++) {
-            WsClient client = WsClient.open(FLOODER, gateway.port(), "");
+            RawWebSocket client = RawWebSocket.connect(gateway.port(), "/ws", Options.defaults().from(FLOODER));
             if (client.upgraded()) {
                 admitted++;
                 client.close();
             } else {
                 refused = client;
+                refused.close(); // its answer is all the test wants of it
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -106,7 +109,7 @@ class FloodLimitsTest {
 
         // Retry-After means it: a second later the address may connect again.
         Eventually.await(Duration.ofSeconds(4), "an upgrade admitted again after the refill", () -> {
-            try (WsClient again = WsClient.open(FLOODER, gateway.port(), "")) {
+            try (RawWebSocket again = RawWebSocket.connect(gateway.port(), "/ws", Options.defaults().from(FLOODER))) {
                 return again.upgraded();
             }
         });
@@ -115,7 +118,7 @@ class FloodLimitsTest {
     @Test
     void givenAFrameOverMaxFrameBytes_thenTheConnectionIsClosedWith1009() {
         double before = Http.disconnects(gateway.port(), "frame_too_large");
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             client.send("{\"op\":\"subscribe\",\"channel\":\"" + "x".repeat(1100) + "\"}");
 
             assertThat(client.awaitClose()).isEqualTo(1009);
@@ -125,8 +128,8 @@ class FloodLimitsTest {
 
     @Test
     void givenABinaryFrameOverMaxFrameBytes_thenTheConnectionIsClosedWith1009() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
-            client.sendFrame(WsClient.BINARY, new byte[4096]);
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
+            client.sendFrame(RawWebSocket.BINARY, new byte[4096]);
 
             assertThat(client.awaitClose()).isEqualTo(1009);
         }
@@ -134,7 +137,7 @@ class FloodLimitsTest {
 
     @Test
     void givenJsonNestedDeeperThan16Levels_thenBadJsonAndTheConnectionStaysOpen() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             client.send(nested(16, 1));
             client.send(nested(17, 2));
             client.send("[".repeat(500));
@@ -150,7 +153,7 @@ class FloodLimitsTest {
 
     @Test
     void givenOneSubscriptionTooMany_thenTheConnectionIsClosedWith1008AndItsSubscriptionsAreReleased() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             for (int i = 1; i <= 5; i++) {
                 assertThat(Json.text(client.subscribe("many-" + i, i), "op")).isEqualTo("subscribed");
             }
@@ -166,7 +169,7 @@ class FloodLimitsTest {
     void givenAPublishBodyOverMaxPublishBytes_thenItIsRefusedWith400AndNothingIsPublished() {
         String atLimit = bodyOfSize(4096, "big");
         String overLimit = bodyOfSize(4097, "big");
-        try (WsClient client = WsClient.connect(gateway.port(), "channel=big")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws?channel=big")) {
             client.awaitOp("subscribed");
 
             HttpWire.Response tooBig = Http.post(gateway.port(), "/api/publish", overLimit);

@@ -17,6 +17,7 @@ import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -66,7 +67,7 @@ class HostileInputFuzzTest {
 
     private static ConfigurableApplicationContext context;
     private static GatewayProbe gateway;
-    private static WsClient listener;
+    private static RawWebSocket listener;
     private static int probes;
 
     @BeforeContainer
@@ -155,7 +156,7 @@ class HostileInputFuzzTest {
     @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED)
     void anyFramesGetDocumentedAnswersOrADocumentedCloseAndLeaveNothingBehind(
             @ForAll boolean authenticateFirst, @ForAll("sessions") List<Input> inputs) {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             if (authenticateFirst) {
                 client.sendConnect(Tokens.client("fuzzer", 600, "private:team*"), 0);
                 client.await(f -> Json.isOp(f, "subscribed"), "the personal channel");
@@ -188,7 +189,7 @@ class HostileInputFuzzTest {
      * whose own reply marks the end of the answers. The probe goes out only after an answer, never into a
      * socket the input is closing.
      */
-    private List<JsonNode> answersTo(WsClient client, int before, Input input) {
+    private List<JsonNode> answersTo(RawWebSocket client, int before, Input input) {
         assertThat(client.awaitMoreFramesThan(before, ANSWER)).as("an answer or a close within %s for %s", ANSWER, input).isTrue();
         if (!client.isOpen()) {
             client.awaitClose();
@@ -205,7 +206,7 @@ class HostileInputFuzzTest {
         return frames.stream().filter(f -> !Json.isOp(f, "heartbeat")).toList();
     }
 
-    private static void assertDocumented(WsClient client, Input input) {
+    private static void assertDocumented(RawWebSocket client, Input input) {
         for (JsonNode frame : client.frames()) {
             assertThat(Json.text(frame, "op")).as("op of %s after %s", frame, input).isIn(REPLY_OPS);
             if (Json.isOp(frame, "error")) {
@@ -276,7 +277,7 @@ class HostileInputFuzzTest {
             if (e instanceof String name) {
                 node.put(name, "x");
             }
-            return Input.of(WsClient.TEXT, node.toString().getBytes(StandardCharsets.UTF_8), "command", tokens);
+            return Input.of(RawWebSocket.TEXT, node.toString().getBytes(StandardCharsets.UTF_8), "command", tokens);
         });
     }
 
@@ -320,7 +321,7 @@ class HostileInputFuzzTest {
     }
 
     private static Arbitrary<Input> binary() {
-        return Arbitraries.bytes().array(byte[].class).ofMaxSize(300).map(b -> Input.of(WsClient.BINARY, b, "binary", List.of()));
+        return Arbitraries.bytes().array(byte[].class).ofMaxSize(300).map(b -> Input.of(RawWebSocket.BINARY, b, "binary", List.of()));
     }
 
     private static Arbitrary<Input> brokenUtf8() {
@@ -328,7 +329,7 @@ class HostileInputFuzzTest {
             byte[] payload = Arrays.copyOf(b, b.length + 2);
             payload[b.length] = (byte) 0xC3; // a lead byte followed by no continuation: never valid UTF-8
             payload[b.length + 1] = (byte) 0x28;
-            return Input.of(WsClient.TEXT, payload, "broken-utf8", List.of());
+            return Input.of(RawWebSocket.TEXT, payload, "broken-utf8", List.of());
         });
     }
 
@@ -342,10 +343,10 @@ class HostileInputFuzzTest {
                     for (int from = 0; from < whole.length; from += step) {
                         boolean first = from == 0;
                         boolean last = from + step >= whole.length;
-                        frames.add(new Raw((last ? 0x80 : 0) | (first ? WsClient.TEXT : 0x0),
+                        frames.add(new Raw((last ? 0x80 : 0) | (first ? RawWebSocket.TEXT : 0x0),
                                 Arrays.copyOfRange(whole, from, Math.min(whole.length, from + step)), true));
                         if (first && pingInside && !last) {
-                            frames.add(Raw.whole(WsClient.PING, new byte[] {1, 2})); // control frames may interleave
+                            frames.add(Raw.whole(RawWebSocket.PING, new byte[] {1, 2})); // control frames may interleave
                         }
                     }
                     return new Input(frames, "fragmented", command.tokens());
@@ -358,18 +359,18 @@ class HostileInputFuzzTest {
         return Arbitraries.of(
                         new Raw(0x80 | 0x3, json, true),
                         new Raw(0x80 | 0xB, new byte[0], true),
-                        new Raw(0x80 | 0x40 | WsClient.TEXT, json, true),
-                        new Raw(0x80 | 0x10 | WsClient.TEXT, json, true),
-                        new Raw(0x80 | WsClient.TEXT, json, false),
+                        new Raw(0x80 | 0x40 | RawWebSocket.TEXT, json, true),
+                        new Raw(0x80 | 0x10 | RawWebSocket.TEXT, json, true),
+                        new Raw(0x80 | RawWebSocket.TEXT, json, false),
                         new Raw(0x80, json, true),
-                        new Raw(WsClient.PING, new byte[] {1}, true),
-                        new Raw(0x80 | WsClient.PING, new byte[200], true),
-                        new Raw(0x80 | WsClient.CLOSE, new byte[] {1}, true))
+                        new Raw(RawWebSocket.PING, new byte[] {1}, true),
+                        new Raw(0x80 | RawWebSocket.PING, new byte[200], true),
+                        new Raw(0x80 | RawWebSocket.CLOSE, new byte[] {1}, true))
                 .map(raw -> new Input(List.of(raw), "violation", List.of()));
     }
 
     private static Input text(String kind, String text) {
-        return Input.of(WsClient.TEXT, text.getBytes(StandardCharsets.UTF_8), kind, List.of());
+        return Input.of(RawWebSocket.TEXT, text.getBytes(StandardCharsets.UTF_8), kind, List.of());
     }
 
     private static void put(ObjectNode node, String field, Object value) {
@@ -432,7 +433,7 @@ class HostileInputFuzzTest {
     @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED)
     void anyPublishBodyGets200Or400WithAJsonErrorAndARefusedOneDeliversNothing(
             @ForAll("paths") String path, @ForAll("bodies") byte[] body) {
-        WsClient subscriber = listener();
+        RawWebSocket subscriber = listener();
         HttpWire.Response response = Http.post(gateway.port(), path, body, "Authorization", KEY);
 
         assertThat(response.status()).as("%s %s", path, response).isIn(200, 400);
@@ -463,9 +464,9 @@ class HostileInputFuzzTest {
     private static int lastSentinelEnd;
     private static final String KEY = Http.bearer(Tokens.API_KEY);
 
-    private static WsClient listener() {
+    private static RawWebSocket listener() {
         if (listener == null) {
-            listener = WsClient.authenticated(gateway.port(), Tokens.client("listener", 3600));
+            listener = JwtConnect.authenticated(gateway.port(), Tokens.client("listener", 3600));
             assertThat(Json.text(listener.subscribe("fuzz", 1), "op")).isEqualTo("subscribed");
             assertThat(Json.text(listener.subscribe("fuzz:two", 2), "op")).isEqualTo("subscribed");
             lastSentinelEnd = listener.frames().size();

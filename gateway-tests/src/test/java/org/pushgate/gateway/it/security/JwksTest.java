@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.GatewayTest;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -51,7 +52,7 @@ class JwksTest {
 
     @Test
     void aTokenSignedWithAPublishedKeyConnects() {
-        try (WsClient client = WsClient.authenticated(gateway.port(), Tokens.rs256(FIRST, "key-1", Tokens.user("uma", 600)))) {
+        try (RawWebSocket client = JwtConnect.authenticated(gateway.port(), Tokens.rs256(FIRST, "key-1", Tokens.user("uma", 600)))) {
             assertThat(Json.text(client.awaitOp("connected"), "user")).isEqualTo("uma");
         }
         assertThat(provider.requests()).as("the keys came from the provider").isPositive();
@@ -59,10 +60,10 @@ class JwksTest {
 
     @Test
     void aKeyAddedByTheProviderLaterIsFetchedWhenATokenNamesIt() {
-        try (WsClient before = WsClient.authenticated(gateway.port(), Tokens.rs256(FIRST, "key-1", Tokens.user("uma", 600)))) {
+        try (RawWebSocket before = JwtConnect.authenticated(gateway.port(), Tokens.rs256(FIRST, "key-1", Tokens.user("uma", 600)))) {
             provider.publish(Map.of("key-1", FIRST, "key-2", ROTATED));
 
-            try (WsClient after = WsClient.authenticated(gateway.port(), Tokens.rs256(ROTATED, "key-2", Tokens.user("vic", 600)))) {
+            try (RawWebSocket after = JwtConnect.authenticated(gateway.port(), Tokens.rs256(ROTATED, "key-2", Tokens.user("vic", 600)))) {
                 assertThat(Json.text(after.awaitOp("connected"), "user")).isEqualTo("vic");
             }
         }
@@ -70,16 +71,16 @@ class JwksTest {
 
     @Test
     void aTokenNamingAnUnknownKeyIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.rs256(UNKNOWN, "key-9", Tokens.user("uma", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.rs256(UNKNOWN, "key-9", Tokens.user("uma", 600)))).isEqualTo(4005);
     }
 
     @Test
     void aTokenNamingAPublishedKeyButSignedWithAnotherIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.rs256(UNKNOWN, "key-1", Tokens.user("uma", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.rs256(UNKNOWN, "key-1", Tokens.user("uma", 600)))).isEqualTo(4005);
     }
 
     @Test
     void anHmacTokenIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.hs256(Tokens.OTHER_SECRET, Tokens.user("uma", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.hs256(Tokens.OTHER_SECRET, Tokens.user("uma", 600)))).isEqualTo(4005);
     }
 }

@@ -17,6 +17,8 @@ import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
+import org.pushgate.gateway.it.support.RawWebSocket.Options;
 
 import com.nimbusds.jose.JWSAlgorithm;
 
@@ -43,7 +45,7 @@ class JwtConnectTest {
     void givenAValidToken_whenTheFirstFrameIsConnect_thenTheClientIsConnectedAndSubscribedToItsPersonalChannel() {
         Instant expires = Instant.now().plusSeconds(600);
         String token = Tokens.hs256(Tokens.CLIENT_SECRET, c -> c.subject("alice").expirationTime(Date.from(expires)));
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             client.sendConnect(token, 1);
 
             JsonNode connected = client.reply(1);
@@ -59,7 +61,8 @@ class JwtConnectTest {
 
     @Test
     void givenAValidTokenInTheAuthorizationHeader_whenUpgrading_thenTheClientIsConnectedWithoutAConnectFrame() {
-        try (WsClient client = WsClient.connect(gateway.port(), "", "Authorization", Http.bearer(Tokens.client("bob", 600)))) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws",
+                Options.defaults().header("Authorization", Http.bearer(Tokens.client("bob", 600))))) {
             JsonNode connected = client.awaitOp("connected");
             JsonNode subscribed = client.awaitOp("subscribed");
 
@@ -71,15 +74,15 @@ class JwtConnectTest {
 
     @Test
     void aMessagePublishedToAUsersChannelReachesEveryDeviceOfThatUserAndNoOneElse() {
-        try (WsClient phone = connectedAs("carol");
-             WsClient laptop = connectedAs("carol");
-             WsClient stranger = connectedAs("dave")) {
+        try (RawWebSocket phone = connectedAs("carol");
+             RawWebSocket laptop = connectedAs("carol");
+             RawWebSocket stranger = connectedAs("dave")) {
 
             HttpWire.Response response = publish("user:carol", "{\"text\":\"for carol\"}");
 
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.json().get("subscribers").asInt()).isEqualTo(2);
-            for (WsClient device : new WsClient[] {phone, laptop}) {
+            for (RawWebSocket device : new RawWebSocket[] {phone, laptop}) {
                 JsonNode message = device.awaitOp("message");
                 assertThat(Json.text(message, "channel")).isEqualTo("user:carol");
                 assertThat(Json.text(message.get("data"), "text")).isEqualTo("for carol");
@@ -94,7 +97,7 @@ class JwtConnectTest {
 
     @Test
     void givenChannelsInTheQuery_thenTheyWaitForTheConnectAndAreSubscribedAfterIt() {
-        try (WsClient client = WsClient.connect(gateway.port(), "channel=public:lobby")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws?channel=public:lobby")) {
             client.send("{\"op\":\"unsubscribe\",\"channel\":\"public:lobby\",\"id\":1}");
             assertThat(Json.text(client.reply(1), "code")).as("nothing subscribed before connect").isEqualTo("not_subscribed");
 
@@ -142,7 +145,7 @@ class JwtConnectTest {
     @ParameterizedTest(name = "{0} -> {2}")
     @MethodSource("refusedTokens")
     void givenAnInvalidToken_whenConnecting_thenTheConnectionIsClosedAndNothingIsSubscribed(String what, Supplier<String> token, int code) {
-        try (WsClient client = WsClient.connect(gateway.port(), "channel=public:news")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws?channel=public:news")) {
             client.sendConnect(token.get(), 1);
 
             assertThat(client.awaitClose()).as(what).isEqualTo(code);
@@ -163,7 +166,8 @@ class JwtConnectTest {
     @ParameterizedTest(name = "{0} -> {2}")
     @MethodSource("refusedHeaderTokens")
     void givenAnInvalidTokenInTheAuthorizationHeader_thenTheUpgradedConnectionIsClosed(String what, Supplier<String> token, int code) {
-        try (WsClient client = WsClient.connect(gateway.port(), "", "Authorization", Http.bearer(token.get()))) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws",
+                Options.defaults().header("Authorization", Http.bearer(token.get())))) {
             assertThat(client.awaitClose()).as(what).isEqualTo(code);
             assertThat(client.frames()).noneMatch(f -> Json.isOp(f, "connected") || Json.isOp(f, "subscribed"));
         }
@@ -172,7 +176,7 @@ class JwtConnectTest {
     @Test
     void aConnectWithoutATokenClosesWith4005() {
         double before = Http.disconnects(gateway.port(), "invalid_token");
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             client.send("{\"op\":\"connect\",\"id\":1}");
 
             assertThat(client.awaitClose()).isEqualTo(4005);
@@ -183,7 +187,7 @@ class JwtConnectTest {
 
     @Test
     void aConnectWithANullTokenClosesWith4005() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             client.send("{\"op\":\"connect\",\"token\":null,\"id\":1}");
 
             assertThat(client.awaitClose()).isEqualTo(4005);
@@ -197,7 +201,7 @@ class JwtConnectTest {
      */
     @Test
     void givenAnEmptyNonStringOrOverlongToken_thenTheConnectionNeverAuthenticatesAndTheConnectTimeoutEndsIt() {
-        try (WsClient client = WsClient.connect(gateway.port(), "channel=public:news")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws?channel=public:news")) {
             client.send("{\"op\":\"connect\",\"token\":\"\",\"id\":1}");
             client.send("{\"op\":\"connect\",\"token\":42,\"id\":2}");
             client.send("{\"op\":\"connect\",\"token\":\"" + "a".repeat(8193) + "\",\"id\":3}");
@@ -213,7 +217,7 @@ class JwtConnectTest {
     @Test
     void givenNoConnectFrame_whenTheConnectTimeoutPasses_thenTheConnectionIsClosedWith4004() {
         double before = Http.disconnects(gateway.port(), "auth_timeout");
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             long start = System.nanoTime();
 
             assertThat(client.awaitClose(Duration.ofSeconds(6))).isEqualTo(4004);
@@ -227,7 +231,7 @@ class JwtConnectTest {
 
     @Test
     void givenAnUnauthenticatedClientThatKeepsSendingFrames_thenTheConnectTimeoutStillEndsIt() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             int sent = 0;
             // A chatty client: a frame every 150 ms for up to 4.5 s, far past the 1 s connect timeout.
             while (sent < 30 && !client.closesWithin(Duration.ofMillis(150))) {
@@ -242,7 +246,7 @@ class JwtConnectTest {
 
     @Test
     void givenAnIdentityProviderSubWithAPipe_thenItsPersonalChannelWorks() {
-        try (WsClient client = WsClient.authenticated(gateway.port(), Tokens.client("auth0|4242", 600))) {
+        try (RawWebSocket client = JwtConnect.authenticated(gateway.port(), Tokens.client("auth0|4242", 600))) {
             HttpWire.Response response = publish("user:auth0|4242", "\"hi\"");
 
             assertThat(response.status()).as(response.toString()).isEqualTo(200);
@@ -252,7 +256,7 @@ class JwtConnectTest {
 
     @Test
     void givenASubscribeBeforeConnect_thenItIsRefusedWithNotConnectedAndTheConnectionStaysOpen() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             JsonNode refused = client.subscribe("public:news", 1);
 
             assertThat(Json.text(refused, "op")).isEqualTo("error");
@@ -267,7 +271,7 @@ class JwtConnectTest {
 
     @Test
     void givenARefreshBeforeConnect_thenItIsRefusedWithNotConnected() {
-        try (WsClient client = WsClient.connect(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws")) {
             client.sendRefresh(Tokens.client("frank", 600), 1);
 
             assertThat(Json.text(client.reply(1), "code")).isEqualTo("not_connected");
@@ -277,7 +281,7 @@ class JwtConnectTest {
 
     @Test
     void aSecondConnectIsRefusedWithAlreadyConnectedAndTheFirstIdentityHolds() {
-        try (WsClient client = connectedAs("grace")) {
+        try (RawWebSocket client = connectedAs("grace")) {
             client.sendConnect(Tokens.client("mallory", 600), 7);
 
             assertThat(Json.text(client.reply(7), "code")).isEqualTo("already_connected");
@@ -286,8 +290,8 @@ class JwtConnectTest {
         }
     }
 
-    private WsClient connectedAs(String user) {
-        WsClient client = WsClient.connect(gateway.port(), "");
+    private RawWebSocket connectedAs(String user) {
+        RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws");
         client.sendConnect(Tokens.client(user, 600), 1);
         client.await(f -> Json.isOp(f, "subscribed") && ("user:" + user).equals(Json.text(f, "channel")), "user:" + user);
         return client;

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
+import org.pushgate.gateway.it.support.RawWebSocket.Options;
 
 /**
  * Cross-site WebSocket hijacking (docs/security.md): with gateway.allowed-origins set, a browser upgrade
@@ -32,8 +34,8 @@ class OriginTest {
                 "https://app.example:8443", "null");
         double before = Http.rejected(gateway.port(), "forbidden_origin");
         for (String origin : foreign) {
-            try (WsClient client = WsClient.open(gateway.port(), "", "Origin", origin,
-                    "Authorization", Http.bearer(Tokens.client("victim", 600)))) {
+            try (RawWebSocket client = RawWebSocket.connect(gateway.port(), "/ws", Options.defaults().header("Origin", origin)
+                    .header("Authorization", Http.bearer(Tokens.client("victim", 600))))) {
 
                 assertThat(client.upgraded()).as(origin).isFalse();
                 assertThat(client.handshake().status()).as(origin).isEqualTo(403);
@@ -49,7 +51,8 @@ class OriginTest {
 
     @Test
     void givenTheAllowedOrigin_whenUpgrading_thenTheClientConnects() {
-        try (WsClient client = WsClient.open(gateway.port(), "", "Origin", "https://app.example")) {
+        try (RawWebSocket client = RawWebSocket.connect(gateway.port(), "/ws",
+                Options.defaults().header("Origin", "https://app.example"))) {
             assertThat(client.upgraded()).as(client.handshake().toString()).isTrue();
             client.sendConnect(Tokens.client("maya", 600), 1);
             assertThat(Json.text(client.reply(1), "op")).isEqualTo("connected");
@@ -58,7 +61,7 @@ class OriginTest {
 
     @Test
     void givenNoOrigin_whenUpgrading_thenTheClientConnects() {
-        try (WsClient client = WsClient.open(gateway.port(), "")) {
+        try (RawWebSocket client = RawWebSocket.connect(gateway.port(), "/ws")) {
             assertThat(client.upgraded()).as(client.handshake().toString()).isTrue();
             client.sendConnect(Tokens.client("nina", 600), 1);
             assertThat(Json.text(client.reply(1), "op")).isEqualTo("connected");

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.GatewayTest;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
+import org.pushgate.gateway.it.support.RawWebSocket.Options;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -39,7 +41,7 @@ class Rs256PublicKeyTest {
 
     @Test
     void aTokenSignedWithTheMatchingPrivateKeyConnects() {
-        try (WsClient client = WsClient.authenticated(gateway.port(), Tokens.rs256(KEYS, null, Tokens.user("rita", 600)))) {
+        try (RawWebSocket client = JwtConnect.authenticated(gateway.port(), Tokens.rs256(KEYS, null, Tokens.user("rita", 600)))) {
             assertThat(Json.text(client.awaitOp("connected"), "user")).isEqualTo("rita");
             assertThat(gateway.hub().channels()).containsEntry("user:rita", 1);
         }
@@ -47,39 +49,39 @@ class Rs256PublicKeyTest {
 
     @Test
     void aTokenInTheAuthorizationHeaderConnects() {
-        try (WsClient client = WsClient.connect(gateway.port(), "", "Authorization",
-                Http.bearer(Tokens.rs256(KEYS, null, Tokens.user("sam", 600))))) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws", Options.defaults().header("Authorization",
+                Http.bearer(Tokens.rs256(KEYS, null, Tokens.user("sam", 600)))))) {
             assertThat(Json.text(client.awaitOp("subscribed"), "channel")).isEqualTo("user:sam");
         }
     }
 
     @Test
     void aTokenSignedWithAnotherRsaKeyIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.rs256(OTHER, null, Tokens.user("rita", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.rs256(OTHER, null, Tokens.user("rita", 600)))).isEqualTo(4005);
     }
 
     @Test
     void anHs256TokenKeyedWithThePublicKeyIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.hs256WithPublicKey(KEYS, Tokens.user("rita", 600)))).isEqualTo(4005);
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.hs256(Tokens.pem(KEYS), Tokens.user("rita", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.hs256WithPublicKey(KEYS, Tokens.user("rita", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.hs256(Tokens.pem(KEYS), Tokens.user("rita", 600)))).isEqualTo(4005);
     }
 
     @Test
     void anEs256OrUnsignedTokenIsRefusedWith4005() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.es256(Tokens.ecKeys(), Tokens.user("rita", 600)))).isEqualTo(4005);
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.unsigned(Tokens.user("rita", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.es256(Tokens.ecKeys(), Tokens.user("rita", 600)))).isEqualTo(4005);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.unsigned(Tokens.user("rita", 600)))).isEqualTo(4005);
     }
 
     @Test
     void anRs512OrPs256TokenSignedWithTheRightKeyIsRefusedWith4005BecauseOnlyRs256IsAccepted() {
         for (JWSAlgorithm algorithm : new JWSAlgorithm[] {JWSAlgorithm.RS512, JWSAlgorithm.PS256}) {
             String token = Tokens.rsa(algorithm, KEYS, null, Tokens.user("rita", 600));
-            assertThat(WsClient.refusedCloseCode(gateway.port(), token)).as(algorithm.getName()).isEqualTo(4005);
+            assertThat(JwtConnect.refusedCloseCode(gateway.port(), token)).as(algorithm.getName()).isEqualTo(4005);
         }
     }
 
     @Test
     void anExpiredTokenIsRefusedWith4006() {
-        assertThat(WsClient.refusedCloseCode(gateway.port(), Tokens.rs256(KEYS, null, Tokens.user("rita", -300)))).isEqualTo(4006);
+        assertThat(JwtConnect.refusedCloseCode(gateway.port(), Tokens.rs256(KEYS, null, Tokens.user("rita", -300)))).isEqualTo(4006);
     }
 }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.HttpWire;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
+import org.pushgate.gateway.it.support.RawWebSocket.Options;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -87,7 +89,7 @@ class SecretsNeverLeakTest {
         String serverNoScope = mint(tokens, Tokens.hs256(Tokens.SERVER_SECRET, Tokens.server(null)));
         String serverPublish = mint(tokens, Tokens.hs256(Tokens.SERVER_SECRET, Tokens.server("publish")));
 
-        try (WsClient client = WsClient.authenticated(gateway.port(), valid)) {
+        try (RawWebSocket client = JwtConnect.authenticated(gateway.port(), valid)) {
             client.sendRefresh(refreshForged, 11);
             client.sendRefresh(refreshOtherUser, 12);
             client.sendRefresh(malformed, 13);
@@ -98,15 +100,16 @@ class SecretsNeverLeakTest {
             client.reply(14);
             answers.addAll(client.texts());
         }
-        try (WsClient client = WsClient.connect(gateway.port(), "", "Authorization", Http.bearer(validHeader))) {
+        try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws",
+                Options.defaults().header("Authorization", Http.bearer(validHeader)))) {
             client.awaitOp("subscribed");
             answers.addAll(client.texts());
         }
         for (String refused : List.of(forged, expired, serverAsClient, malformed)) {
             for (boolean inHeader : new boolean[] {false, true}) {
-                try (WsClient client = inHeader
-                        ? WsClient.connect(gateway.port(), "", "Authorization", Http.bearer(refused))
-                        : WsClient.connect(gateway.port(), "")) {
+                try (RawWebSocket client = inHeader
+                        ? RawWebSocket.upgrade(gateway.port(), "/ws", Options.defaults().header("Authorization", Http.bearer(refused)))
+                        : RawWebSocket.upgrade(gateway.port(), "/ws")) {
                     if (!inHeader) {
                         client.sendConnect(refused, 1);
                     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.Eventually;
 import org.pushgate.gateway.it.support.GatewayProbe;
 import org.pushgate.gateway.it.support.Json;
+import org.pushgate.gateway.it.support.RawWebSocket;
 
 import tools.jackson.databind.JsonNode;
 
@@ -31,7 +32,7 @@ class TokenExpiryTest {
     void givenATokenExpiringInTwoSeconds_whenNoRefreshArrives_thenTheConnectionIsClosedWith4006AtExp() {
         Instant exp = Instant.ofEpochSecond(Instant.now().getEpochSecond() + 3); // 2..3 s from now
         double before = Http.disconnects(gateway.port(), "token_expired");
-        try (WsClient client = connected("ivan", exp)) {
+        try (RawWebSocket client = connected("ivan", exp)) {
             int code = client.awaitClose(Duration.ofSeconds(8));
             long closedAt = System.currentTimeMillis();
 
@@ -47,7 +48,7 @@ class TokenExpiryTest {
     void givenATokenExpiringInTwoSeconds_whenAValidRefreshArrives_thenTheConnectionOutlivesTheFirstToken() {
         Instant exp = Instant.ofEpochSecond(Instant.now().getEpochSecond() + 3);
         Instant later = Instant.now().plusSeconds(600);
-        try (WsClient client = connected("judy", exp)) {
+        try (RawWebSocket client = connected("judy", exp)) {
             client.sendRefresh(Tokens.hs256(Tokens.CLIENT_SECRET, c -> c.subject("judy").expirationTime(Date.from(later))), 5);
 
             JsonNode refreshed = client.reply(5);
@@ -63,7 +64,7 @@ class TokenExpiryTest {
     @Test
     void givenARefreshWithAnotherUsersToken_thenItIsRefusedWithInvalidTokenAndTheConnectionStillExpiresAtTheOldExp() {
         Instant exp = Instant.ofEpochSecond(Instant.now().getEpochSecond() + 3);
-        try (WsClient client = connected("kate", exp)) {
+        try (RawWebSocket client = connected("kate", exp)) {
             client.sendRefresh(Tokens.client("mallory", 600), 5);
 
             JsonNode refused = client.reply(5);
@@ -78,7 +79,7 @@ class TokenExpiryTest {
 
     @Test
     void givenARefreshWithAForgedOrExpiredToken_thenItIsRefusedWithInvalidTokenAndTheConnectionStaysOpen() {
-        try (WsClient client = connected("leo", Instant.now().plusSeconds(600))) {
+        try (RawWebSocket client = connected("leo", Instant.now().plusSeconds(600))) {
             client.sendRefresh(Tokens.hs256(Tokens.OTHER_SECRET, Tokens.user("leo", 600)), 5);
             client.sendRefresh(Tokens.client("leo", -300), 6);
             client.sendRefresh("garbage", 7);
@@ -90,8 +91,8 @@ class TokenExpiryTest {
         }
     }
 
-    private WsClient connected(String user, Instant exp) {
-        WsClient client = WsClient.connect(gateway.port(), "");
+    private RawWebSocket connected(String user, Instant exp) {
+        RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws");
         client.sendConnect(Tokens.hs256(Tokens.CLIENT_SECRET, c -> c.subject(user).expirationTime(Date.from(exp))), 1);
         assertThat(Json.text(client.reply(1), "op")).isEqualTo("connected");
         client.awaitOp("subscribed");

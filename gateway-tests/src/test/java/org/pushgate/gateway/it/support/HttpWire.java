@@ -12,8 +12,8 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Reads an HTTP/1.1 response off a raw socket, for the test clients that speak HTTP by hand (the raw WebSocket
- * clients' upgrade answers, the security suite's HTTP client): status line, headers, and a Content-Length or
+ * Reads an HTTP/1.1 response off a raw socket, for the test clients that speak HTTP by hand ({@link RawWebSocket}'s
+ * upgrade answers, the security suite's HTTP client): status line, headers, and a Content-Length or
  * chunked body. A 101 (Switching Protocols) has no body: what follows it is WebSocket frames.
  */
 public final class HttpWire {

@@ -35,7 +35,7 @@ final class Tracked {
             if (client instanceof TestClient c) {
                 c.abort();
             } else if (client instanceof RawWebSocket s) {
-                s.reset();
+                s.abort();
             }
             OPEN.remove(client);
         }
