@@ -7,17 +7,15 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * K child JVMs of the generator ({@code LoadGen worker <scenario> ...}), each holding a share of the connections
- * so that no process reaches the open-files limit. Line protocol on the child's stdout: {@code @ready},
- * {@code @progress <json>} once a second, {@code @result <json>} at the end; other lines are the child's log and
- * are echoed with a prefix. On its stdin the child reads {@code stall}, {@code wake} and {@code stop}; end of input
- * also means stop, and each child also ends by itself at its own hard deadline.
+ * so that no process reaches the open-files limit. They speak {@link WorkerLines}; lines that are not protocol are
+ * the child's log and are echoed with a prefix. End of the child's input also means stop, and each child also ends
+ * by itself at its own hard deadline.
  */
 final class ChildWorkers implements Workers {
 
@@ -35,8 +33,8 @@ final class ChildWorkers implements Workers {
         final Process process;
         final OutputStream stdin;
         final CountDownLatch done = new CountDownLatch(1);
-        volatile Map<String, Object> progress;
-        volatile Map<String, Object> result;
+        volatile WorkerProgress progress;
+        volatile WorkerResult result;
 
         Child(int index, Process process) {
             this.index = index;
@@ -108,14 +106,16 @@ final class ChildWorkers implements Workers {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(c.process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                if (line.equals("@ready")) {
+                WorkerProgress progress;
+                WorkerResult result;
+                if (line.equals(WorkerLines.READY)) {
                     ready.countDown();
                 }
-                else if (line.startsWith("@progress ")) {
-                    c.progress = Json.parseObject(line.substring(10));
+                else if ((progress = WorkerLines.parseProgress(line)) != null) {
+                    c.progress = progress;
                 }
-                else if (line.startsWith("@result ")) {
-                    c.result = Json.parseObject(line.substring(8));
+                else if ((result = WorkerLines.parseResult(line)) != null) {
+                    c.result = result;
                 }
                 else {
                     System.out.println("[worker " + c.index + "] " + line);
@@ -160,12 +160,12 @@ final class ChildWorkers implements Workers {
     }
 
     @Override
-    public Map<String, Object> progress() {
-        List<Map<String, Object>> all = new ArrayList<>();
+    public WorkerProgress progress() {
+        List<WorkerProgress> all = new ArrayList<>();
         for (Child c : children) {
             all.add(c.progress);
         }
-        return Merged.sumProgress(all);
+        return WorkerProgress.sum(all);
     }
 
     @Override
@@ -179,10 +179,10 @@ final class ChildWorkers implements Workers {
     }
 
     @Override
-    public List<Map<String, Object>> stop(long timeoutMs) {
+    public List<WorkerResult> stop(long timeoutMs) {
         send("stop");
         long end = System.nanoTime() + (timeoutMs + 15_000) * 1_000_000;
-        List<Map<String, Object>> results = new ArrayList<>();
+        List<WorkerResult> results = new ArrayList<>();
         for (Child c : children) {
             try {
                 c.done.await(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -27,8 +27,7 @@ final class ConnectScenario {
         r.sleep(Math.max(0, o.durationMs - 1_500));
 
         // Near the end of the hold: the gateway's view of the connections, and its memory.
-        Map<String, Object> progress = r.progress.last();
-        long openNow = Progress.num(progress, "open");
+        long openNow = r.progress.last().count("open");
         double before = ServerProbe.value(r.serverBefore, "connectionsActive");
         boolean gaugeOk = Double.isNaN(before) || r.awaitGauge("connectionsActive", before + openNow, 2_000);
         Map<String, Object> during = r.scrapeFigures();

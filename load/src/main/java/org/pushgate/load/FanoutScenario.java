@@ -27,7 +27,7 @@ final class FanoutScenario {
         r.progress.phase("measure");
         Publisher.PhaseResult res = r.publisher.run(1, o.durationMs, r.deadlineNanos);
         r.progress.phase("drain");
-        long openGuess = Progress.num(r.progress.last(), "open");
+        long openGuess = r.progress.last().count("open");
         r.drain("received1", res.ok() * (o.scenario.equals("fanout") ? openGuess : Math.max(1, openGuess / o.channels)), 5_000);
 
         Merged m = r.stopWorkers();
@@ -89,8 +89,8 @@ final class FanoutScenario {
         long elapsed = 0;
         while (elapsed < 3 * r.o.warmupMs && r.timeLeft()) {
             Publisher.PhaseResult slice = r.publisher.run(0, 1_000, r.deadlineNanos);
-            Object delivery = r.progress.last().get("p99Ms");
-            double p99 = Math.max(slice.rtt().p99Ms(), delivery instanceof Number n ? n.doubleValue() : 0);
+            Double delivery = r.progress.last().p99Ms();
+            double p99 = Math.max(slice.rtt().p99Ms(), delivery != null ? delivery : 0);
             boolean onSchedule = slice.notSent() == 0 && slice.failed() == 0;
             elapsed = (System.nanoTime() - start) / 1_000_000;
             if (elapsed >= r.o.warmupMs && onSchedule && previous > 0 && p99 <= 2 * previous && previous <= 2 * p99) {
@@ -114,7 +114,7 @@ final class FanoutScenario {
     }
 
     static void awaitSubscriptions(Run r) {
-        long open = Progress.num(r.workers.progress(), "open");
+        long open = r.workers.progress().count("open");
         double before = ServerProbe.value(r.serverBefore, "subscriptionsActive");
         if (Double.isNaN(before)) {
             // No gauge to wait on: give the subscriptions made at upgrade a moment to be registered.
@@ -147,7 +147,7 @@ final class FanoutScenario {
         p.put("seconds", Percentiles.round(res.seconds(), 3));
         p.put("ratePerSec", Percentiles.round(res.ok() / Math.max(1e-3, res.seconds()), 1));
         p.put("maxScheduleLagMs", res.maxLagMs());
-        p.put("roundTrip", res.rtt().toJson());
+        p.put("roundTrip", res.rtt());
         r.report.put(key, p);
         r.report.latency("Publish round trip (POST /api/publish)", key, res.rtt());
     }

@@ -17,13 +17,13 @@ public final class Frames {
 
     public static String subscribe(String channel, long id) {
         StringBuilder sb = new StringBuilder(48).append("{\"op\":\"subscribe\",\"channel\":");
-        Json.quote(sb, channel);
+        quote(sb, channel);
         return sb.append(",\"id\":").append(id).append('}').toString();
     }
 
     public static String unsubscribe(String channel, long id) {
         StringBuilder sb = new StringBuilder(48).append("{\"op\":\"unsubscribe\",\"channel\":");
-        Json.quote(sb, channel);
+        quote(sb, channel);
         return sb.append(",\"id\":").append(id).append('}').toString();
     }
 
@@ -39,7 +39,7 @@ public final class Frames {
 
     public static String publishBody(String channel, String data) {
         StringBuilder sb = new StringBuilder(32 + data.length()).append("{\"channel\":");
-        Json.quote(sb, channel);
+        quote(sb, channel);
         return sb.append(",\"data\":").append(data).append('}').toString();
     }
 
@@ -51,7 +51,7 @@ public final class Frames {
                 sb.append(',');
             }
             first = false;
-            Json.quote(sb, c);
+            quote(sb, c);
         }
         return sb.append("],\"data\":").append(data).append('}').toString();
     }
@@ -206,5 +206,9 @@ public final class Frames {
             return p;
         }
         return -1;
+    }
+    /** A JSON string literal (channel names come from options: quotes and control characters are escaped). */
+    private static void quote(StringBuilder sb, String s) {
+        sb.append(JsonCodec.write(s));
     }
 }

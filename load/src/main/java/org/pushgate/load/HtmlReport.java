@@ -6,8 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
 /**
- * Renders a result (the same map that is written as JSON) as one self-contained HTML page: inline CSS and inline
+ * Renders a result (the same JSON tree that is written to the result file) as one self-contained HTML page: inline CSS and inline
  * SVG charts, no scripts and no external resources, so that it opens offline and can be attached to an issue.
  */
 final class HtmlReport {
@@ -19,11 +22,11 @@ final class HtmlReport {
     private HtmlReport() {
     }
 
-    static String render(Map<String, Object> r) {
+    static String render(JsonNode r) {
         StringBuilder sb = new StringBuilder(32_768);
-        String scenario = String.valueOf(r.get("scenario"));
-        Map<String, Object> verdict = Json.obj(r, "verdict");
-        boolean pass = Boolean.TRUE.equals(verdict.get("pass"));
+        String scenario = r.path("scenario").asString("");
+        JsonNode verdict = r.path("verdict");
+        boolean pass = verdict.path("pass").asBoolean(false);
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         sb.append("<title>pushgate load: ").append(esc(scenario)).append("</title>");
         sb.append("<style>")
@@ -39,80 +42,74 @@ final class HtmlReport {
                 .append("</style></head><body>\n");
         sb.append("<h1>pushgate load: ").append(esc(scenario)).append(" <span class=\"")
                 .append(pass ? "pass\">PASS" : "fail\">FAIL").append("</span></h1>\n");
-        Map<String, Object> target = Json.obj(r, "target");
-        sb.append("<p><small>").append(esc(str(r.get("startedAt")))).append(" &ndash; ")
-                .append(esc(str(r.get("finishedAt")))).append(" &middot; target ")
-                .append(esc(str(target.get("host")))).append(':').append(esc(str(target.get("port"))))
+        JsonNode target = r.path("target");
+        sb.append("<p><small>").append(esc(str(r.path("startedAt")))).append(" &ndash; ")
+                .append(esc(str(r.path("finishedAt")))).append(" &middot; target ")
+                .append(esc(str(target.path("host")))).append(':').append(esc(str(target.path("port"))))
                 .append("</small></p>\n");
 
-        List<Object> checks = Json.list(verdict, "checks");
+        JsonNode checks = verdict.path("checks");
         if (!checks.isEmpty()) {
             sb.append("<h2>Verdict</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>");
-            for (Object o : checks) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> c = (Map<String, Object>) o;
-                boolean ok = Boolean.TRUE.equals(c.get("pass"));
-                sb.append("<tr><td>").append(esc(str(c.get("name")))).append("</td><td class=\"")
-                        .append(ok ? "ok\">pass" : "ko\">FAIL").append("</td><td>").append(esc(str(c.get("detail"))))
+            for (JsonNode c : checks) {
+                boolean ok = c.path("pass").asBoolean(false);
+                sb.append("<tr><td>").append(esc(str(c.path("name")))).append("</td><td class=\"")
+                        .append(ok ? "ok\">pass" : "ko\">FAIL").append("</td><td>").append(esc(str(c.path("detail"))))
                         .append("</td></tr>");
             }
             sb.append("</table>\n");
         }
 
-        List<Object> warnings = Json.list(r, "warnings");
+        JsonNode warnings = r.path("warnings");
         if (!warnings.isEmpty()) {
             sb.append("<h2>Warnings</h2><ul>");
-            for (Object w : warnings) {
+            for (JsonNode w : warnings) {
                 sb.append("<li class=\"warn\">").append(esc(str(w))).append("</li>");
             }
             sb.append("</ul>\n");
         }
 
-        Map<String, Object> summary = Json.obj(r, "summary");
+        JsonNode summary = r.path("summary");
         if (!summary.isEmpty()) {
             sb.append("<h2>Summary</h2>");
             table(sb, summary);
         }
 
-        latencies(sb, Json.obj(r, "latencies"));
-        timeCharts(sb, Json.list(r, "series"));
-        server(sb, Json.obj(r, "server"));
+        latencies(sb, r.path("latencies"));
+        timeCharts(sb, r.path("series"));
+        server(sb, r.path("server"));
 
         sb.append("<h2>Details</h2>");
-        for (Map.Entry<String, Object> e : r.entrySet()) {
-            if (NOT_DETAILS.contains(e.getKey()) || !(e.getValue() instanceof Map)) {
+        for (Map.Entry<String, JsonNode> e : r.properties()) {
+            if (NOT_DETAILS.contains(e.getKey()) || !e.getValue().isObject()) {
                 continue;
             }
             sb.append("<h3>").append(esc(e.getKey())).append("</h3>");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) e.getValue();
-            table(sb, m);
+            table(sb, e.getValue());
         }
         sb.append("<h3>options</h3>");
-        table(sb, Json.obj(r, "options"));
+        table(sb, r.path("options"));
         sb.append("<p><small>Generated by the pushgate load generator. Latencies: publish-to-receive is measured ")
                 .append("from System.nanoTime() just before the publish request to the frame's arrival.</small></p>");
         sb.append("</body></html>\n");
         return sb.toString();
     }
 
-    @SuppressWarnings("unchecked")
-    private static void latencies(StringBuilder sb, Map<String, Object> groups) {
+    private static void latencies(StringBuilder sb, JsonNode groups) {
         if (groups.isEmpty()) {
             return;
         }
         sb.append("<h2>Latency</h2>");
-        for (Map.Entry<String, Object> g : groups.entrySet()) {
-            Map<String, Object> series = (Map<String, Object>) g.getValue();
+        for (Map.Entry<String, JsonNode> g : groups.properties()) {
             List<SvgChart.Series> lines = new ArrayList<>();
             sb.append("<table><tr><th>").append(esc(g.getKey()))
                     .append("</th><th>count</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th>")
                     .append("<th>max ms</th></tr>");
-            for (Map.Entry<String, Object> s : series.entrySet()) {
-                Percentiles p = Percentiles.fromJson((Map<String, Object>) s.getValue());
+            for (Map.Entry<String, JsonNode> s : g.getValue().properties()) {
+                Percentiles p = JsonCodec.MAPPER.treeToValue(s.getValue(), Percentiles.class);
                 sb.append("<tr><td>").append(esc(s.getKey())).append("</td>");
                 for (Object v : new Object[] {p.count(), p.p50Ms(), p.p90Ms(), p.p99Ms(), p.p999Ms(), p.maxMs()}) {
-                    sb.append("<td class=\"n\">").append(esc(str(v))).append("</td>");
+                    sb.append("<td class=\"n\">").append(esc(inline(JsonCodec.tree(v)))).append("</td>");
                 }
                 sb.append("</tr>");
                 if (p.count() > 0) {
@@ -126,8 +123,7 @@ final class HtmlReport {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static void timeCharts(StringBuilder sb, List<Object> series) {
+    private static void timeCharts(StringBuilder sb, JsonNode series) {
         if (series.isEmpty()) {
             return;
         }
@@ -142,11 +138,10 @@ final class HtmlReport {
             List<SvgChart.Series> lines = new ArrayList<>();
             for (int k = 2; k < c.length; k++) {
                 List<double[]> pts = new ArrayList<>();
-                for (Object o : series) {
-                    Map<String, Object> point = (Map<String, Object>) o;
-                    Object v = point.get(c[k]);
-                    if (v instanceof Number n) {
-                        pts.add(new double[] {Json.dbl(point, "t"), n.doubleValue()});
+                for (JsonNode point : series) {
+                    JsonNode v = point.path(c[k]);
+                    if (v.isNumber()) {
+                        pts.add(new double[] {point.path("t").asDouble(Double.NaN), v.asDouble()});
                     }
                 }
                 // A rate that stayed at zero (no publishing in connect or churn) is no chart worth showing.
@@ -162,39 +157,36 @@ final class HtmlReport {
     }
 
     /** Where each phase of the run starts, from the phase names of the time series. */
-    @SuppressWarnings("unchecked")
-    static List<SvgChart.Marker> phaseMarkers(List<Object> series) {
+    static List<SvgChart.Marker> phaseMarkers(JsonNode series) {
         List<SvgChart.Marker> out = new ArrayList<>();
         String last = null;
-        for (Object o : series) {
-            Map<String, Object> p = (Map<String, Object>) o;
-            Object phase = p.get("phase");
+        for (JsonNode p : series) {
+            String phase = p.path("phase").isString() ? p.path("phase").asString() : null;
             if (phase != null && !phase.equals(last)) {
-                out.add(new SvgChart.Marker(Json.dbl(p, "t") - 1, phase.toString()));
-                last = phase.toString();
+                out.add(new SvgChart.Marker(p.path("t").asDouble(Double.NaN) - 1, phase));
+                last = phase;
             }
         }
         return out;
     }
 
-    @SuppressWarnings("unchecked")
-    private static void server(StringBuilder sb, Map<String, Object> server) {
+    private static void server(StringBuilder sb, JsonNode server) {
         if (server.isEmpty()) {
             return;
         }
         sb.append("<h2>Gateway (scraped /actuator/prometheus before and after)</h2>");
-        Map<String, Object> before = Json.obj(server, "before");
-        Map<String, Object> after = Json.obj(server, "after");
-        Map<String, Object> delta = Json.obj(server, "delta");
+        JsonNode before = server.path("before");
+        JsonNode after = server.path("after");
+        JsonNode delta = server.path("delta");
         if (!before.isEmpty() || !after.isEmpty()) {
-            Set<String> keys = new LinkedHashSet<>(before.keySet());
-            keys.addAll(after.keySet());
+            Set<String> keys = new LinkedHashSet<>(before.propertyNames());
+            keys.addAll(after.propertyNames());
             sb.append("<table><tr><th>metric</th><th>before</th><th>after</th><th>after &minus; before</th></tr>");
             for (String k : keys) {
                 sb.append("<tr><td>").append(esc(k)).append("</td>");
-                for (Map<String, Object> m : List.of(before, after, delta)) {
-                    Object v = m.get(k);
-                    sb.append(v instanceof Map ? "<td>" : "<td class=\"n\">").append(esc(inline(v))).append("</td>");
+                for (JsonNode m : List.of(before, after, delta)) {
+                    JsonNode v = m.path(k);
+                    sb.append(v.isObject() ? "<td>" : "<td class=\"n\">").append(esc(inline(v))).append("</td>");
                 }
                 sb.append("</tr>");
             }
@@ -203,79 +195,84 @@ final class HtmlReport {
         else {
             sb.append("<p class=\"warn\">No metrics could be scraped.</p>");
         }
-        Map<String, Object> rest = new java.util.LinkedHashMap<>(server);
-        rest.remove("before");
-        rest.remove("after");
-        rest.remove("delta");
+        ObjectNode rest = JsonCodec.MAPPER.createObjectNode();
+        server.properties().stream().filter(e -> !List.of("before", "after", "delta").contains(e.getKey()))
+                .forEach(e -> rest.set(e.getKey(), e.getValue()));
         if (!rest.isEmpty()) {
             table(sb, rest);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    static void table(StringBuilder sb, Map<String, Object> m) {
+    static void table(StringBuilder sb, JsonNode m) {
         sb.append("<table>");
-        for (Map.Entry<String, Object> e : m.entrySet()) {
+        for (Map.Entry<String, JsonNode> e : m.properties()) {
             if (e.getKey().equals("distribution")) {
                 continue;
             }
-            Object v = e.getValue();
+            JsonNode v = e.getValue();
             sb.append("<tr><th>").append(esc(e.getKey())).append("</th>");
-            if (v instanceof Map<?, ?> nested && !isFlat((Map<String, Object>) nested)) {
+            if (v.isObject() && !isFlat(v)) {
                 sb.append("<td>");
-                table(sb, (Map<String, Object>) nested);
+                table(sb, v);
                 sb.append("</td>");
             }
             else {
-                sb.append(v instanceof Number ? "<td class=\"n\">" : "<td>").append(esc(inline(v))).append("</td>");
+                sb.append(v.isNumber() ? "<td class=\"n\">" : "<td>").append(esc(inline(v))).append("</td>");
             }
             sb.append("</tr>");
         }
         sb.append("</table>");
     }
 
-    private static boolean isFlat(Map<String, Object> m) {
+    private static boolean isFlat(JsonNode m) {
         if (m.size() > 8) {
             return false;
         }
-        for (Object v : m.values()) {
-            if (v instanceof Map || v instanceof List) {
+        for (JsonNode v : m) {
+            if (v.isContainer()) {
                 return false;
             }
         }
         return true;
     }
 
-    /** A value on one line: maps as {@code k=v, k=v}, long lists shortened. */
-    static String inline(Object v) {
-        if (v == null) {
+    /** A value on one line: objects as {@code k=v, k=v}, long arrays shortened. */
+    static String inline(JsonNode v) {
+        if (v == null || v.isMissingNode() || v.isNull()) {
             return "";
         }
-        if (v instanceof Map<?, ?> m) {
-            if (m.isEmpty()) {
+        if (v.isObject()) {
+            if (v.isEmpty()) {
                 return "none";
             }
             StringBuilder sb = new StringBuilder();
-            m.forEach((k, x) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(inline(x)));
+            for (Map.Entry<String, JsonNode> e : v.properties()) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append('=').append(inline(e.getValue()));
+            }
             return sb.toString();
         }
-        if (v instanceof List<?> l) {
-            if (l.size() > 12) {
-                return l.subList(0, 12) + " ... (" + l.size() + " items)";
+        if (v.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode x : v) {
+                if (items.size() == 12) {
+                    return items + " ... (" + v.size() + " items)";
+                }
+                items.add(inline(x));
             }
-            return l.toString();
+            return items.toString();
         }
-        if (v instanceof Double d) {
+        if (v.isNumber() && !v.isIntegralNumber()) {
+            double d = v.asDouble();
             if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-                return Long.toString(d.longValue());
+                return Long.toString((long) d);
             }
             return new java.math.BigDecimal(d).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
         }
-        return v.toString();
+        return v.isString() ? v.asString() : v.toString();
     }
 
-    private static String str(Object o) {
-        return o == null ? "" : o.toString();
+    private static String str(JsonNode n) {
+        return n == null || n.isMissingNode() || n.isNull() ? "" : n.isString() ? n.asString() : n.toString();
     }
 
     static String esc(String s) {

@@ -102,7 +102,7 @@ public final class LoadGen {
                     return;
                 }
                 if (ticking.get()) {
-                    line(out, "@progress " + Json.write(w.progress()));
+                    line(out, WorkerLines.progress(w.progress()));
                 }
             }
         }, "load-worker-progress");
@@ -112,7 +112,7 @@ public final class LoadGen {
             if (o.scenario.equals("churn")) {
                 w.churn(o.cycles, deadline);
                 ticking.set(false);
-                line(out, "@result " + Json.write(w.report()));
+                line(out, WorkerLines.result(w.report()));
                 return 0;
             }
             BlockingQueue<String> commands = new LinkedBlockingQueue<>();
@@ -132,7 +132,7 @@ public final class LoadGen {
             stdin.start();
 
             w.ramp(deadline);
-            line(out, "@ready");
+            line(out, WorkerLines.READY);
             while (System.nanoTime() < deadline) {
                 String c = commands.poll(100, TimeUnit.MILLISECONDS);
                 if (c == null) {
@@ -149,7 +149,7 @@ public final class LoadGen {
                 }
             }
             ticking.set(false);
-            line(out, "@result " + Json.write(w.finish(5_000 + o.connections / 5L)));
+            line(out, WorkerLines.result(w.finish(5_000 + o.connections / 5L)));
             return 0;
         }
         catch (InterruptedException e) {

@@ -1,7 +1,6 @@
 package org.pushgate.load;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** One worker in the coordinator's own JVM, ramping (or churning) on a thread of its own. */
@@ -11,7 +10,7 @@ final class LocalWorkers implements Workers {
     private final Worker worker;
     private final long deadlineNanos;
     private final Thread thread;
-    private volatile Map<String, Object> finalReport;
+    private volatile WorkerResult finalReport;
 
     LocalWorkers(Options o, List<String> sourceAddresses, long deadlineNanos) {
         this.o = o;
@@ -48,7 +47,7 @@ final class LocalWorkers implements Workers {
     }
 
     @Override
-    public Map<String, Object> progress() {
+    public WorkerProgress progress() {
         return worker.progress();
     }
 
@@ -63,7 +62,7 @@ final class LocalWorkers implements Workers {
     }
 
     @Override
-    public List<Map<String, Object>> stop(long timeoutMs) {
+    public List<WorkerResult> stop(long timeoutMs) {
         if (finalReport == null) {
             finalReport = worker.finish(timeoutMs);
         }

@@ -1,6 +1,5 @@
 package org.pushgate.load;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,33 +24,22 @@ final class Merged {
     double wallSeconds;
     int workers;
 
-    static Merged of(List<Map<String, Object>> reports) {
+    static Merged of(List<WorkerResult> reports) {
         Merged m = new Merged();
         for (String k : MAPS) {
             m.maps.put(k, new TreeMap<>());
         }
-        for (Map<String, Object> r : reports) {
+        for (WorkerResult r : reports) {
             m.workers++;
-            Json.obj(r, "counters").forEach((k, v) -> {
-                if (v instanceof Number n) {
-                    if (k.equals("rampMs")) {
-                        m.counters.merge(k, n.longValue(), Math::max);
-                    }
-                    else {
-                        m.counters.merge(k, n.longValue(), Long::sum);
-                    }
-                }
-            });
-            for (String k : MAPS) {
-                Map<String, Long> target = m.maps.get(k);
-                Json.obj(r, k).forEach((key, v) -> target.merge(key, ((Number) v).longValue(), Long::sum));
-            }
-            Json.obj(r, "histograms").forEach((k, v) -> {
-                Histogram h = Percentiles.decode((String) v);
-                m.histograms.computeIfAbsent(k, x -> Percentiles.newHistogram()).add(h);
-            });
-            Object co = r.get("channelOpen");
-            long[] arr = toLongs(co);
+            r.counters().forEach((k, v) -> m.counters.merge(k, v, k.equals("rampMs") ? Math::max : Long::sum));
+            add(m.maps.get("failures"), r.failures());
+            add(m.maps.get("errorCodes"), r.errorCodes());
+            add(m.maps.get("serverClosesFast"), r.serverClosesFast());
+            add(m.maps.get("serverClosesSlow"), r.serverClosesSlow());
+            add(m.maps.get("cycleFailures"), r.cycleFailures());
+            r.histograms().forEach((k, v) ->
+                    m.histograms.computeIfAbsent(k, x -> Percentiles.newHistogram()).add(Percentiles.decode(v)));
+            long[] arr = r.channelOpen();
             if (arr != null) {
                 if (m.channelOpen == null) {
                     m.channelOpen = new long[arr.length];
@@ -60,24 +48,14 @@ final class Merged {
                     m.channelOpen[i] += arr[i];
                 }
             }
-            m.cpuSeconds += Json.dbl(r, "cpuSeconds") > 0 ? Json.dbl(r, "cpuSeconds") : 0;
-            m.wallSeconds = Math.max(m.wallSeconds, Json.dbl(r, "wallSeconds") > 0 ? Json.dbl(r, "wallSeconds") : 0);
+            m.cpuSeconds += Math.max(0, r.cpuSeconds());
+            m.wallSeconds = Math.max(m.wallSeconds, r.wallSeconds());
         }
         return m;
     }
 
-    private static long[] toLongs(Object o) {
-        if (o instanceof long[] a) {
-            return a;
-        }
-        if (o instanceof List<?> l) {
-            long[] a = new long[l.size()];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = ((Number) l.get(i)).longValue();
-            }
-            return a;
-        }
-        return null;
+    private static void add(Map<String, Long> target, Map<String, Long> counts) {
+        counts.forEach((key, v) -> target.merge(key, v, Long::sum));
     }
 
     long c(String key) {
@@ -102,32 +80,5 @@ final class Merged {
 
     Percentiles p(String key) {
         return Percentiles.of(h(key));
-    }
-
-    /** Progress maps of several workers added up: counts and CPU summed, the interval p99 the worst one. */
-    static Map<String, Object> sumProgress(List<Map<String, Object>> progress) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        List<Double> p99s = new ArrayList<>();
-        for (Map<String, Object> p : progress) {
-            if (p == null) {
-                continue;
-            }
-            p.forEach((k, v) -> {
-                if (k.equals("p99Ms")) {
-                    if (v instanceof Number n) {
-                        p99s.add(n.doubleValue());
-                    }
-                }
-                else if (v instanceof Number n) {
-                    // One worker may report a figure as 3 and another as 0.5 (or 0 and 0.0): stay integral only
-                    // while every value so far was.
-                    Number value = v instanceof Long || v instanceof Integer ? (Number) n.longValue() : (Number) n.doubleValue();
-                    out.merge(k, value, (a, b) -> a instanceof Long x && b instanceof Long y ? (Object) (x + y)
-                            : (Object) (((Number) a).doubleValue() + ((Number) b).doubleValue()));
-                }
-            });
-        }
-        out.put("p99Ms", p99s.stream().max(Double::compare).orElse(null));
-        return out;
     }
 }

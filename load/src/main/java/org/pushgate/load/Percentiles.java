@@ -3,9 +3,7 @@ package org.pushgate.load;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.DataFormatException;
 
 import org.HdrHistogram.Histogram;
@@ -51,36 +49,6 @@ public record Percentiles(long count, double minMs, double meanMs, double p50Ms,
     static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
-    }
-
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("count", count);
-        m.put("minMs", minMs);
-        m.put("meanMs", meanMs);
-        m.put("p50Ms", p50Ms);
-        m.put("p90Ms", p90Ms);
-        m.put("p99Ms", p99Ms);
-        m.put("p999Ms", p999Ms);
-        m.put("maxMs", maxMs);
-        List<Object> d = new ArrayList<>(distribution.size());
-        for (double[] p : distribution) {
-            d.add(List.of(p[0], p[1]));
-        }
-        m.put("distribution", d);
-        return m;
-    }
-
-    public static Percentiles fromJson(Map<String, Object> m) {
-        List<double[]> dist = new ArrayList<>();
-        for (Object o : Json.list(m, "distribution")) {
-            if (o instanceof List<?> l && l.size() == 2) {
-                dist.add(new double[] {((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()});
-            }
-        }
-        return new Percentiles(Json.num(m, "count"), Json.dbl(m, "minMs"), Json.dbl(m, "meanMs"),
-                Json.dbl(m, "p50Ms"), Json.dbl(m, "p90Ms"), Json.dbl(m, "p99Ms"), Json.dbl(m, "p999Ms"),
-                Json.dbl(m, "maxMs"), dist);
     }
 
     /** One line for the console: {@code n=.. p50 .. p90 .. p99 .. p99.9 .. max .. ms}. */

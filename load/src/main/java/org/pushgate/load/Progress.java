@@ -20,7 +20,7 @@ final class Progress implements AutoCloseable {
     private final CpuMeter coordinatorCpu;
     private final boolean childProcesses;
     private final long startNanos;
-    private final List<Map<String, Object>> series = new ArrayList<>();
+    private final List<SeriesPoint> series = new ArrayList<>();
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
@@ -35,7 +35,7 @@ final class Progress implements AutoCloseable {
     private int ticks;
     private int saturatedRun;
     private boolean saturated;
-    private volatile Map<String, Object> last = new LinkedHashMap<>();
+    private volatile WorkerProgress last = WorkerProgress.NONE;
 
     Progress(Options o, Workers workers, ServerProbe probe, CpuMeter coordinatorCpu, long startNanos) {
         this.o = o;
@@ -87,17 +87,16 @@ final class Progress implements AutoCloseable {
         long now = System.nanoTime();
         double dt = Math.max(1e-3, (now - lastNanos) / 1e9);
         lastNanos = now;
-        Map<String, Object> p = workers.progress();
+        WorkerProgress p = workers.progress();
         last = p;
-        long received = num(p, "receivedAll");
+        long received = p.count("receivedAll");
         Publisher pub = publisher;
         long published = pub == null ? 0 : pub.okTotal.sum();
         double deliveries = (received - lastReceived) / dt;
         double sends = (published - lastPublished) / dt;
         lastReceived = received;
         lastPublished = published;
-        double cores = (p.get("cpuCores") instanceof Number n ? n.doubleValue() : 0)
-                + (childProcesses ? coordinatorCpu.sample() : 0);
+        double cores = p.cpuCores() + (childProcesses ? coordinatorCpu.sample() : 0);
         ticks++;
         cpuSum += cores;
         cpuMax = Math.max(cpuMax, cores);
@@ -113,62 +112,47 @@ final class Progress implements AutoCloseable {
             saturatedRun = 0;
         }
         double t = (now - startNanos) / 1e9;
-        Map<String, Object> point = new LinkedHashMap<>();
-        point.put("t", Percentiles.round(t, 2));
-        point.put("phase", phase);
-        point.put("connections", num(p, "open"));
-        point.put("sendsPerSec", Percentiles.round(sends, 1));
-        point.put("deliveriesPerSec", Percentiles.round(deliveries, 1));
-        point.put("failed", num(p, "failed"));
-        point.put("errors", num(p, "errorFrames"));
-        point.put("serverCloses", num(p, "serverCloses"));
-        point.put("cpuCores", Percentiles.round(cores, 3));
-        if (p.get("p99Ms") instanceof Number n) {
-            point.put("p99Ms", Percentiles.round(n.doubleValue(), 3));
-        }
-        if (o.scenario.equals("churn")) {
-            point.put("cycles", num(p, "cyclesOk"));
-        }
+        Double p99 = p.p99Ms() == null ? null : Percentiles.round(p.p99Ms(), 3);
+        Long cycles = o.scenario.equals("churn") ? p.count("cyclesOk") : null;
+        Double heapMiB = null;
+        Double liveMiB = null;
         if (sampleServer) {
             PrometheusText scrape = probe.scrape();
             double heap = scrape.sum("jvm_memory_used_bytes", Map.of("area", "heap"));
-            if (!Double.isNaN(heap)) {
-                point.put("serverHeapMiB", Percentiles.round(heap / 1048576.0, 1));
-            }
+            heapMiB = Double.isNaN(heap) ? null : Percentiles.round(heap / 1048576.0, 1);
             double live = scrape.sum("jvm_gc_live_data_size_bytes");
-            if (!Double.isNaN(live)) {
-                point.put("serverLiveDataMiB", Percentiles.round(live / 1048576.0, 1));
-            }
+            liveMiB = Double.isNaN(live) ? null : Percentiles.round(live / 1048576.0, 1);
         }
         long rss = probe.rssBytes();
-        if (rss > 0) {
-            point.put("serverRssMiB", Percentiles.round(rss / 1048576.0, 1));
-        }
+        Double rssMiB = rss > 0 ? Percentiles.round(rss / 1048576.0, 1) : null;
+        SeriesPoint point = new SeriesPoint(Percentiles.round(t, 2), phase, p.count("open"), Percentiles.round(sends, 1),
+                Percentiles.round(deliveries, 1), p.count("failed"), p.count("errorFrames"), p.count("serverCloses"),
+                Percentiles.round(cores, 3), p99, cycles, heapMiB, liveMiB, rssMiB);
         series.add(point);
         if (!o.quiet) {
             System.out.println(line(t, p, sends, deliveries, cores, available));
         }
     }
 
-    private String line(double t, Map<String, Object> p, double sends, double deliveries, double cores, int available) {
+    private String line(double t, WorkerProgress p, double sends, double deliveries, double cores, int available) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append(String.format(Locale.ROOT, "[%4.0fs] %-9s conns %d", t, phase, num(p, "open")));
-        long failed = num(p, "failed");
-        long rejected = num(p, "rejected");
+        sb.append(String.format(Locale.ROOT, "[%4.0fs] %-9s conns %d", t, phase, p.count("open")));
+        long failed = p.count("failed");
+        long rejected = p.count("rejected");
         if (failed > 0) {
             sb.append(" (failed ").append(failed - rejected).append(", rejected_503 ").append(rejected).append(')');
         }
         if (o.scenario.equals("churn")) {
-            sb.append(" | cycles ").append(num(p, "cyclesOk")).append(" ok, ").append(num(p, "cyclesFailed"))
+            sb.append(" | cycles ").append(p.count("cyclesOk")).append(" ok, ").append(p.count("cyclesFailed"))
                     .append(" failed");
         }
         else if (!o.scenario.equals("connect")) {
             sb.append(String.format(Locale.ROOT, " | pub %.0f/s | recv %.0f/s", sends, deliveries));
-            if (p.get("p99Ms") instanceof Number n) {
-                sb.append(" p99 ").append(Percentiles.fmt(n.doubleValue())).append("ms");
+            if (p.p99Ms() != null) {
+                sb.append(" p99 ").append(Percentiles.fmt(p.p99Ms())).append("ms");
             }
         }
-        sb.append(" | err ").append(num(p, "errorFrames")).append(" closed-by-server ").append(num(p, "serverCloses"));
+        sb.append(" | err ").append(p.count("errorFrames")).append(" closed-by-server ").append(p.count("serverCloses"));
         sb.append(String.format(Locale.ROOT, " | cpu %.2f/%d", cores, available));
         return sb.toString();
     }
@@ -177,15 +161,11 @@ final class Progress implements AutoCloseable {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
-    static long num(Map<String, Object> m, String key) {
-        return m.get(key) instanceof Number n ? n.longValue() : 0;
-    }
-
-    Map<String, Object> last() {
+    WorkerProgress last() {
         return last;
     }
 
-    List<Map<String, Object>> series() {
+    List<SeriesPoint> series() {
         synchronized (this) {
             return new ArrayList<>(series);
         }

@@ -11,17 +11,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import tools.jackson.databind.JsonNode;
+
 /**
- * The result of a run: a JSON-ready map (sections in the order a reader wants them), the verdict's checks,
- * and the warnings; written as {@code <out>.json} and {@code <out>.html}.
+ * The result of a run: its sections in the order a reader wants them (records and maps that Jackson writes),
+ * the verdict's checks, and the warnings; written as {@code <out>.json} and {@code <out>.html}, the page rendered
+ * from the very tree that the JSON file holds.
  */
 final class Report {
 
+    /** One check of the verdict. */
+    record Check(String name, boolean pass, String detail) {
+    }
+
+    /** The verdict: passes when every check does. */
+    record Verdict(boolean pass, List<Check> checks) {
+    }
+
     final Map<String, Object> root = new LinkedHashMap<>();
-    private final List<Map<String, Object>> checks = new ArrayList<>();
+    private final List<Check> checks = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     final Map<String, Object> summary = new LinkedHashMap<>();
-    final Map<String, Object> latencies = new LinkedHashMap<>();
+    final Map<String, Map<String, Percentiles>> latencies = new LinkedHashMap<>();
 
     Report(String scenario) {
         root.put("scenario", scenario);
@@ -39,11 +50,7 @@ final class Report {
     }
 
     void check(String name, boolean pass, String detail) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("name", name);
-        c.put("pass", pass);
-        c.put("detail", detail);
-        checks.add(c);
+        checks.add(new Check(name, pass, detail));
     }
 
     void warn(String w) {
@@ -54,27 +61,18 @@ final class Report {
     }
 
     void latency(String group, String series, Percentiles p) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> g = (Map<String, Object>) latencies.computeIfAbsent(group, k -> new LinkedHashMap<>());
-        g.put(series, p.toJson());
+        latencies.computeIfAbsent(group, k -> new LinkedHashMap<>()).put(series, p);
     }
 
     boolean pass() {
-        for (Map<String, Object> c : checks) {
-            if (!Boolean.TRUE.equals(c.get("pass"))) {
-                return false;
-            }
-        }
-        return true;
+        return checks.stream().allMatch(Check::pass);
     }
 
-    Map<String, Object> finish() {
+    /** The result as the JSON tree that is written (and rendered). */
+    JsonNode finish() {
         root.put("finishedAt", LocalDateTime.now().withNano(0).toString());
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("pass", pass());
-        v.put("checks", checks);
-        root.put("verdict", v);
-        return root;
+        root.put("verdict", new Verdict(pass(), List.copyOf(checks)));
+        return JsonCodec.tree(root);
     }
 
     static Path defaultOut(String scenario) {
@@ -95,8 +93,8 @@ final class Report {
         if (json.getParent() != null) {
             Files.createDirectories(json.getParent());
         }
-        Map<String, Object> r = finish();
-        Files.writeString(json, Json.writePretty(r), StandardCharsets.UTF_8);
+        JsonNode r = finish();
+        Files.writeString(json, JsonCodec.writePretty(r), StandardCharsets.UTF_8);
         List<Path> out = new ArrayList<>(List.of(json));
         if (o.html) {
             Path html = htmlPathFor(json);
@@ -110,20 +108,12 @@ final class Report {
     String consoleSummary() {
         StringBuilder sb = new StringBuilder();
         sb.append("\n== ").append(root.get("scenario")).append(" summary ==\n");
-        summary.forEach((k, v) -> sb.append(String.format("  %-34s %s%n", k, HtmlReport.inline(v))));
-        latencies.forEach((group, s) -> {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> series = (Map<String, Object>) s;
-            series.forEach((name, p) -> {
-                @SuppressWarnings("unchecked")
-                Percentiles pp = Percentiles.fromJson((Map<String, Object>) p);
-                sb.append(String.format("  %-34s %s%n", group + " [" + name + "]", pp.line()));
-            });
-        });
+        summary.forEach((k, v) -> sb.append(String.format("  %-34s %s%n", k, HtmlReport.inline(JsonCodec.tree(v)))));
+        latencies.forEach((group, series) -> series.forEach((name, p) ->
+                sb.append(String.format("  %-34s %s%n", group + " [" + name + "]", p.line()))));
         sb.append("  verdict:\n");
-        for (Map<String, Object> c : checks) {
-            sb.append(String.format("    %-5s %s: %s%n", Boolean.TRUE.equals(c.get("pass")) ? "ok" : "FAIL",
-                    c.get("name"), c.get("detail")));
+        for (Check c : checks) {
+            sb.append(String.format("    %-5s %s: %s%n", c.pass() ? "ok" : "FAIL", c.name(), c.detail()));
         }
         sb.append("  => ").append(pass() ? "PASS" : "FAIL").append('\n');
         return sb.toString();

@@ -94,7 +94,7 @@ final class Run implements AutoCloseable {
     Merged stopWorkers() {
         progress.phase("close");
         long timeout = 5_000 + o.connections / 5L;
-        List<Map<String, Object>> reports = workers.stop(timeout);
+        List<WorkerResult> reports = workers.stop(timeout);
         if (reports.size() < workers.count()) {
             report.warn((workers.count() - reports.size()) + " worker process(es) returned no result");
         }
@@ -107,7 +107,7 @@ final class Run implements AutoCloseable {
         long last = -1;
         long stableSince = System.nanoTime();
         while (System.nanoTime() < end) {
-            long now = Progress.num(progress.last(), counter);
+            long now = progress.last().count(counter);
             if (expected > 0 && now >= expected) {
                 // The ticker's figure is up to a second old: one more tick for the stragglers' count.
                 sleep(1_100);

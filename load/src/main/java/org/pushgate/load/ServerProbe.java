@@ -243,6 +243,19 @@ final class ServerProbe {
         return v instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
+    /** A figure by label ({@code disconnectsByReason}...), empty when absent. */
+    static Map<String, Double> counts(Map<String, Object> figures, String key) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (figures.get(key) instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                if (v instanceof Number n) {
+                    out.put(String.valueOf(k), n.doubleValue());
+                }
+            });
+        }
+        return out;
+    }
+
     static List<String> missing(Map<String, Object> figures, String... keys) {
         List<String> out = new ArrayList<>();
         for (String k : keys) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * slow: N subscribers of one channel, of which --slow-fraction (spread evenly) will stop reading. Phase 1
@@ -43,7 +44,7 @@ final class SlowScenario {
         Publisher.PhaseResult base = r.publisher.run(1, o.durationMs, r.deadlineNanos);
         r.drain("received1", 0, 3_000);
 
-        long closedBeforeStall = Progress.num(r.workers.progress(), "serverCloses");
+        long closedBeforeStall = r.workers.progress().count("serverCloses");
         if (closedBeforeStall > 0) {
             r.report.warn(closedBeforeStall + " subscriber(s) were closed by the gateway before any was stalled: "
                     + "the baseline itself overloads it (lower --publish-rate or --payload-bytes)");
@@ -128,10 +129,9 @@ final class SlowScenario {
         Map<String, Object> runDelta = ServerProbe.delta(r.serverBefore, r.serverAfter);
         double dropped = ServerProbe.value(runDelta, "messagesDropped");
         Map<String, Object> disconnects = new LinkedHashMap<>();
-        Json.obj(runDelta, "disconnectsByReason").forEach((reason, n) -> {
-            if (!List.of("client_close", "reset", "shutdown").contains(reason) && n instanceof Number x
-                    && x.doubleValue() > 0) {
-                disconnects.put(reason, n);
+        ServerProbe.counts(runDelta, "disconnectsByReason").forEach((reason, n) -> {
+            if (!List.of("client_close", "reset", "shutdown").contains(reason) && n > 0) {
+                disconnects.put(reason, n.longValue());
             }
         });
         double disconnectSum = sumValues(disconnects);
@@ -156,9 +156,8 @@ final class SlowScenario {
         else {
             // No forced GC without --server-pid: compare after-GC figures the gateway exports (live data size after
             // its own GCs) or, failing that, the low points of the used heap. Weaker evidence, said so in the detail.
-            boolean live = hasSeries(r.progress.series(), "serverLiveDataMiB");
-            String key = live ? "serverLiveDataMiB" : "serverHeapMiB";
-            double[] lows = lows(r.progress.series(), key);
+            boolean live = r.progress.series().stream().anyMatch(p -> p.serverLiveDataMiB() != null);
+            double[] lows = lows(r.progress.series(), live ? SeriesPoint::serverLiveDataMiB : SeriesPoint::serverHeapMiB);
             mem.put("method", live ? "jvm_gc_live_data_size_bytes (after the gateway's own GCs), baseline vs last third "
                     + "of the slow phase" : "lowest scraped heap, baseline vs last third of the slow phase (no GC forced)");
             mem.put("baselineMiB", lows[0]);
@@ -222,24 +221,20 @@ final class SlowScenario {
         return Double.isNaN(v) ? "n/a" : String.valueOf((long) v);
     }
 
-    static boolean hasSeries(List<Map<String, Object>> series, String key) {
-        return series.stream().anyMatch(p -> p.get(key) instanceof Number);
-    }
-
-    /** Lowest value of {@code key} in the baseline phase, and in the last third of the slow phase. */
-    static double[] lows(List<Map<String, Object>> series, String key) {
+    /** Lowest value of a figure in the baseline phase, and in the last third of the slow phase. */
+    static double[] lows(List<SeriesPoint> series, Function<SeriesPoint, Double> figure) {
         double baseLow = Double.NaN;
         List<Double> slow = new ArrayList<>();
-        for (Map<String, Object> p : series) {
-            Object h = p.get(key);
-            if (!(h instanceof Number n)) {
+        for (SeriesPoint p : series) {
+            Double v = figure.apply(p);
+            if (v == null) {
                 continue;
             }
-            if ("baseline".equals(p.get("phase"))) {
-                baseLow = Double.isNaN(baseLow) ? n.doubleValue() : Math.min(baseLow, n.doubleValue());
+            if ("baseline".equals(p.phase())) {
+                baseLow = Double.isNaN(baseLow) ? v : Math.min(baseLow, v);
             }
-            else if ("slow".equals(p.get("phase"))) {
-                slow.add(n.doubleValue());
+            else if ("slow".equals(p.phase())) {
+                slow.add(v);
             }
         }
         double slowLow = Double.NaN;

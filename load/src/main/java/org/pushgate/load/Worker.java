@@ -4,7 +4,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -208,16 +207,13 @@ final class Worker {
     }
 
     /** Cumulative counters plus this interval's p99 and CPU, for the once-a-second progress line. */
-    Map<String, Object> progress() {
+    WorkerProgress progress() {
         double p99 = stats.fold();
-        Map<String, Object> m = stats.counters();
-        m.put("p99Ms", Double.isNaN(p99) ? null : p99);
-        m.put("cpuCores", Percentiles.round(cpu.sample(), 3));
-        return m;
+        return new WorkerProgress(stats.counters(), Double.isNaN(p99) ? null : p99, Percentiles.round(cpu.sample(), 3));
     }
 
     /** Closes every connection with a close frame (bounded wait), then reports. */
-    Map<String, Object> finish(long timeoutMs) {
+    WorkerResult finish(long timeoutMs) {
         List<WsConnection> all = snapshot();
         long openFast = 0;
         long openSlow = 0;
@@ -252,29 +248,20 @@ final class Worker {
                 c.dispose();
             }
         }
-        Map<String, Object> r = new LinkedHashMap<>();
-        Map<String, Object> counters = stats.counters();
+        Map<String, Long> counters = stats.counters();
         counters.put("openFastAtEnd", openFast);
         counters.put("openSlowAtEnd", openSlow);
         counters.put("rampMs", rampMs);
-        r.put("counters", counters);
-        r.put("failures", WorkerStats.counts(stats.failures));
-        r.put("errorCodes", WorkerStats.counts(stats.errorCodes));
-        r.put("serverClosesFast", WorkerStats.counts(stats.serverClosesFast));
-        r.put("serverClosesSlow", WorkerStats.counts(stats.serverClosesSlow));
-        r.put("cycleFailures", WorkerStats.counts(stats.cycleFailures));
-        r.put("histograms", stats.histograms());
-        if (channelOpen != null) {
-            r.put("channelOpen", channelOpen);
-        }
-        r.put("cpuSeconds", Percentiles.round(cpu.cpuSeconds(), 3));
-        r.put("wallSeconds", Percentiles.round(cpu.wallSeconds(), 3));
+        WorkerResult r = new WorkerResult(counters, WorkerStats.counts(stats.failures),
+                WorkerStats.counts(stats.errorCodes), WorkerStats.counts(stats.serverClosesFast),
+                WorkerStats.counts(stats.serverClosesSlow), WorkerStats.counts(stats.cycleFailures), stats.histograms(),
+                channelOpen, Percentiles.round(cpu.cpuSeconds(), 3), Percentiles.round(cpu.wallSeconds(), 3));
         timer.shutdownNow();
         return r;
     }
 
     /** Snapshot report without closing (churn: the connections are gone already). */
-    Map<String, Object> report() {
+    WorkerResult report() {
         return finish(1_000);
     }
 }

@@ -128,9 +128,9 @@ final class WorkerStats {
         return all.getTotalCount() == 0 ? Double.NaN : all.getValueAtPercentile(99) / 1000.0;
     }
 
-    synchronized Map<String, Object> histograms() {
+    synchronized Map<String, String> histograms() {
         fold();
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, String> m = new LinkedHashMap<>();
         m.put("handshake", Percentiles.encode(handshake));
         m.put("cycle", Percentiles.encode(cycle));
         for (int p = 0; p < PHASES; p++) {
@@ -139,15 +139,15 @@ final class WorkerStats {
         return m;
     }
 
-    static Map<String, Object> counts(Map<String, LongAdder> map) {
-        Map<String, Object> out = new TreeMap<>();
+    static Map<String, Long> counts(Map<String, LongAdder> map) {
+        Map<String, Long> out = new TreeMap<>();
         map.forEach((k, v) -> out.put(k, v.sum()));
         return out;
     }
 
     /** Cumulative counters (the same keys in progress lines and the final report). */
-    Map<String, Object> counters() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
         m.put("attempts", attempts.sum());
         m.put("opened", opened.sum());
         m.put("open", (long) open.get());

@@ -1,7 +1,6 @@
 package org.pushgate.load;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * The coordinator's view of the processes that hold connections: its own JVM ({@link LocalWorkers}) or K child
@@ -15,8 +14,8 @@ interface Workers extends AutoCloseable {
     /** Waits until every worker has opened (or failed) its connections, or finished its cycles. */
     boolean awaitReady(long deadlineNanos);
 
-    /** The workers' cumulative counters, summed; see {@link Merged#sumProgress}. */
-    Map<String, Object> progress();
+    /** The workers' cumulative counters, summed; see {@link WorkerProgress#sum}. */
+    WorkerProgress progress();
 
     /** Slow subscribers stop reading. */
     void stall();
@@ -25,7 +24,7 @@ interface Workers extends AutoCloseable {
     void wake();
 
     /** Closes every connection and returns each worker's report. */
-    List<Map<String, Object>> stop(long timeoutMs);
+    List<WorkerResult> stop(long timeoutMs);
 
     int count();
 

@@ -99,9 +99,9 @@ final class FakeGateway implements AutoCloseable {
                                     q.parameters().getOrDefault("channel", java.util.List.of())));
                         })
                         .post("/api/publish", (req, res) -> req.receive().aggregate().asString().flatMap(body -> {
-                            Map<String, Object> m = Json.parseObject(body);
-                            String channel = Json.str(m, "channel");
-                            String data = Json.write(m.get("data"));
+                            tools.jackson.databind.JsonNode m = JsonCodec.read(body);
+                            String channel = m.path("channel").asString();
+                            String data = m.path("data").toString();
                             Set<Sub> subs = channels.getOrDefault(channel, Set.of());
                             String frame = "{\"op\":\"message\",\"channel\":\"" + channel + "\",\"offset\":"
                                     + offsets.incrementAndGet() + ",\"data\":" + data + "}";

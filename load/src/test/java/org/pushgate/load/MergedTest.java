@@ -3,7 +3,6 @@ package org.pushgate.load;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,18 +11,13 @@ import org.junit.jupiter.api.Test;
 
 class MergedTest {
 
-    private static Map<String, Object> report(long opened, long rampMs, long micros, long[] channelOpen) {
+    private static WorkerResult report(long opened, long rampMs, long micros, long[] channelOpen) {
         Histogram h = Percentiles.newHistogram();
         h.recordValue(micros);
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("counters", Map.of("opened", opened, "rampMs", rampMs));
-        r.put("failures", Map.of("rejected_503", 1L));
-        r.put("histograms", Map.of("latency1", Percentiles.encode(h)));
-        r.put("channelOpen", channelOpen);
-        r.put("cpuSeconds", 1.5);
-        r.put("wallSeconds", 10.0);
-        // Through JSON, as the reports of child processes arrive.
-        return Json.parseObject(Json.write(r));
+        WorkerResult r = new WorkerResult(Map.of("opened", opened, "rampMs", rampMs), Map.of("rejected_503", 1L), null,
+                null, null, null, Map.of("latency1", Percentiles.encode(h)), channelOpen, 1.5, 10.0);
+        // Through the line protocol, as the reports of child processes arrive.
+        return WorkerLines.parseResult(WorkerLines.result(r));
     }
 
     @Test
@@ -43,22 +37,31 @@ class MergedTest {
 
     @Test
     void sumsProgressLinesAndKeepsTheWorstP99() {
-        Map<String, Object> a = Json.parseObject("{\"open\":10,\"receivedAll\":100,\"cpuCores\":0.5,\"p99Ms\":2.5}");
-        Map<String, Object> b = Json.parseObject("{\"open\":7,\"receivedAll\":50,\"cpuCores\":0.25,\"p99Ms\":4.0}");
-        Map<String, Object> s = Merged.sumProgress(Arrays.asList(a, null, b));
-        assertThat(s).containsEntry("open", 17L).containsEntry("receivedAll", 150L).containsEntry("p99Ms", 4.0);
-        assertThat((Double) s.get("cpuCores")).isEqualTo(0.75);
+        WorkerProgress a = WorkerLines.parseProgress(
+                "@progress {\"counters\":{\"open\":10,\"receivedAll\":100},\"cpuCores\":0.5,\"p99Ms\":2.5}");
+        WorkerProgress b = WorkerLines.parseProgress(
+                "@progress {\"counters\":{\"open\":7,\"receivedAll\":50},\"cpuCores\":0.25,\"p99Ms\":4.0}");
+        WorkerProgress s = WorkerProgress.sum(Arrays.asList(a, null, b));
+        assertThat(s.counters()).containsEntry("open", 17L).containsEntry("receivedAll", 150L);
+        assertThat(s.p99Ms()).isEqualTo(4.0);
+        assertThat(s.cpuCores()).isEqualTo(0.75);
     }
 
     @Test
     void sumsAFigureOneWorkerReportsAsADecimalAndAnotherAsAnInteger() {
         // A child JVM's JSON may carry 0.0 where another's carries 0 (or 1 where another has 0.5).
-        Map<String, Object> a = Json.parseObject("{\"cpuCores\":0.5,\"open\":3}");
-        Map<String, Object> b = Json.parseObject("{\"cpuCores\":1,\"open\":4}");
-        Map<String, Object> s = Merged.sumProgress(Arrays.asList(a, b));
-        assertThat(((Number) s.get("cpuCores")).doubleValue()).isEqualTo(1.5);
-        assertThat(s).containsEntry("open", 7L);
-        Map<String, Object> reversed = Merged.sumProgress(Arrays.asList(b, a));
-        assertThat(((Number) reversed.get("cpuCores")).doubleValue()).isEqualTo(1.5);
+        WorkerProgress a = WorkerLines.parseProgress("@progress {\"cpuCores\":0.5,\"counters\":{\"open\":3}}");
+        WorkerProgress b = WorkerLines.parseProgress("@progress {\"cpuCores\":1,\"counters\":{\"open\":4}}");
+        WorkerProgress s = WorkerProgress.sum(Arrays.asList(a, b));
+        assertThat(s.cpuCores()).isEqualTo(1.5);
+        assertThat(s.count("open")).isEqualTo(7);
+        assertThat(s.p99Ms()).isNull();
+        assertThat(WorkerProgress.sum(Arrays.asList(b, a)).cpuCores()).isEqualTo(1.5);
+    }
+
+    @Test
+    void otherLinesAreNotProtocol() {
+        assertThat(WorkerLines.parseProgress("[worker] hello")).isNull();
+        assertThat(WorkerLines.parseResult("@progress {}")).isNull();
     }
 }

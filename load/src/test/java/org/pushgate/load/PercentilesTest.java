@@ -53,7 +53,7 @@ class PercentilesTest {
     @Test
     void roundTripsThroughJson() {
         Percentiles p = Percentiles.of(oneToThousandMillis());
-        Percentiles back = Percentiles.fromJson(Json.parseObject(Json.write(p.toJson())));
+        Percentiles back = JsonCodec.read(JsonCodec.write(p), Percentiles.class);
         assertThat(back.p99Ms()).isEqualTo(p.p99Ms());
         assertThat(back.count()).isEqualTo(p.count());
         assertThat(back.distribution()).hasSameSizeAs(p.distribution());

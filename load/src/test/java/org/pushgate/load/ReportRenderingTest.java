@@ -76,16 +76,10 @@ class ReportRenderingTest {
         r.check("delivery ratio", true, "0.9995 of 1000");
         r.check("subscribers kept", false, "2 closed <by> gateway");
         r.warn("generator <busy>");
-        List<Map<String, Object>> series = new ArrayList<>();
+        List<SeriesPoint> series = new ArrayList<>();
         for (int t = 1; t <= 5; t++) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("t", (double) t);
-            p.put("connections", 100L);
-            p.put("deliveriesPerSec", 1000.0 * t);
-            p.put("sendsPerSec", 10.0);
-            p.put("cpuCores", 0.5);
-            p.put("serverHeapMiB", 50.0 + t);
-            series.add(p);
+            series.add(new SeriesPoint(t, "measure", 100, 10.0, 1000.0 * t, 0, 0, 0, 0.5, null, null, 50.0 + t, null,
+                    null));
         }
         r.put("series", series);
         Map<String, Object> server = new LinkedHashMap<>();
@@ -123,8 +117,8 @@ class ReportRenderingTest {
         Options o = Options.parse("connect", "--out", dir.resolve("sub/connect-1.json").toString());
         List<java.nio.file.Path> files = r.write(o);
         assertThat(files).extracting(f -> f.getFileName().toString()).containsExactly("connect-1.json", "connect-1.html");
-        Map<String, Object> back = Json.parseObject(java.nio.file.Files.readString(files.get(0)));
-        assertThat(Json.obj(back, "verdict").get("pass")).isEqualTo(true);
+        tools.jackson.databind.JsonNode back = JsonCodec.read(java.nio.file.Files.readString(files.get(0)));
+        assertThat(back.path("verdict").path("pass").asBoolean()).isEqualTo(true);
         assertThat(Report.htmlPathFor(java.nio.file.Path.of("a/b.json"))).isEqualTo(java.nio.file.Path.of("a/b.html"));
     }
 }
