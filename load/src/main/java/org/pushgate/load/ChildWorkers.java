@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildWorkers implements Workers {
 
-    /** Options that the coordinator decides for each child, or keeps for itself. */
+    /** LoadOptions that the coordinator decides for each child, or keeps for itself. */
     private static final Set<String> NOT_PASSED = Set.of("processes", "out", "server-pid", "connections", "n", "rate",
             "source-addresses", "cycles", "no-html", "quiet", "worker-index", "worker-count", "index-offset",
             "total-connections", "child-jvm-opts", "timeout", "warmup-cycles");
@@ -43,7 +43,7 @@ final class ChildWorkers implements Workers {
         }
     }
 
-    ChildWorkers(Options o, int k, List<String> sourceAddresses, long deadlineNanos) {
+    ChildWorkers(LoadOptions o, int k, List<String> sourceAddresses, long deadlineNanos) {
         this.ready = new CountDownLatch(k);
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");

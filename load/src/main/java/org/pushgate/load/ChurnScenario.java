@@ -20,7 +20,7 @@ final class ChurnScenario {
     }
 
     static int run(Run r) {
-        Options o = r.o;
+        LoadOptions o = r.o;
         r.scrapeBefore();
         if (ServerProbe.missing(r.serverBefore, "connectionsActive", "subscriptionsActive").size() > 0) {
             r.report.check("gateway gauges readable", false,
@@ -30,7 +30,7 @@ final class ChurnScenario {
 
         if (o.warmupCycles > 0) {
             System.out.println("warm-up: " + o.warmupCycles + " cycles");
-            Options w = Options.parse(warmupArgs(o));
+            LoadOptions w = LoadOptions.parse(warmupArgs(o));
             Worker warm = new Worker(w, r.sources);
             warm.churn(o.warmupCycles, r.deadlineNanos);
             warm.report();
@@ -146,7 +146,7 @@ final class ChurnScenario {
         return m;
     }
 
-    private static String[] warmupArgs(Options o) {
+    private static String[] warmupArgs(LoadOptions o) {
         List<String> a = new java.util.ArrayList<>(List.of("churn"));
         o.given.forEach((k, v) -> {
             if (!List.of("processes", "out", "cycles", "server-pid", "source-addresses", "timeout").contains(k)) {

@@ -23,7 +23,7 @@ final class Clients {
     private final List<HttpClient> fast = new ArrayList<>();
     private final List<HttpClient> slow = new ArrayList<>();
 
-    Clients(Options o, List<String> sourceAddresses) {
+    Clients(LoadOptions o, List<String> sourceAddresses) {
         HttpClient base = HttpClient.newConnection()
                 .host(o.host)
                 .port(o.port)

@@ -14,7 +14,7 @@ final class ConnectScenario {
     }
 
     static int run(Run r) {
-        Options o = r.o;
+        LoadOptions o = r.o;
         r.scrapeBefore();
         // Heap after a full GC first, then RSS: both figures are then taken right after a GC, comparably.
         long heapBefore = r.probe.heapAfterGc();

@@ -15,7 +15,7 @@ final class FanoutScenario {
     }
 
     static int run(Run r) {
-        Options o = r.o;
+        LoadOptions o = r.o;
         r.scrapeBefore();
         r.startWorkers();
         r.awaitReady();
@@ -101,7 +101,7 @@ final class FanoutScenario {
         r.report.summary.put("warm-up", Percentiles.round(elapsed / 1000.0, 1) + " s");
     }
 
-    static long expected(Options o, Publisher.PhaseResult res, Merged m) {
+    static long expected(LoadOptions o, Publisher.PhaseResult res, Merged m) {
         if (o.scenario.equals("channels") && m.channelOpen != null) {
             long e = 0;
             long[] per = res.okPerChannel();

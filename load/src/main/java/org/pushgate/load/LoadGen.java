@@ -30,18 +30,18 @@ public final class LoadGen {
     }
 
     static int run(String[] args) {
-        Options o;
+        LoadOptions o;
         try {
-            o = Options.parse(args);
+            o = LoadOptions.parse(args);
         }
-        catch (IllegalArgumentException e) {
+        catch (LoadCommand.UsageError e) {
             System.err.println("error: " + e.getMessage());
             System.err.println();
-            System.err.print(Options.usage(args.length > 0 && Options.SCENARIOS.contains(args[0]) ? args[0] : null));
+            System.err.print(e.usage());
             return 2;
         }
         if (o.help) {
-            System.out.print(Options.usage(o.scenario));
+            System.out.print(o.usage);
             return 0;
         }
         quietLogging(o.verbose);
@@ -51,12 +51,11 @@ public final class LoadGen {
         System.out.println("pushgate load: " + o.scenario + " against ws://" + o.host + ":" + o.port + o.path
                 + " (hard limit " + o.hardTimeoutMs() / 1000 + " s)");
         try (Run r = new Run(o)) {
-            return switch (o.scenario) {
-                case "connect" -> ConnectScenario.run(r);
-                case "fanout", "channels" -> FanoutScenario.run(r);
-                case "churn" -> ChurnScenario.run(r);
-                case "slow" -> SlowScenario.run(r);
-                default -> 2;
+            return switch (Scenario.valueOf(o.scenario.toUpperCase(java.util.Locale.ROOT))) {
+                case CONNECT -> ConnectScenario.run(r);
+                case FANOUT, CHANNELS -> FanoutScenario.run(r);
+                case CHURN -> ChurnScenario.run(r);
+                case SLOW -> SlowScenario.run(r);
             };
         }
         catch (RuntimeException e) {
@@ -88,7 +87,7 @@ public final class LoadGen {
     }
 
     /** A child process: holds its share, reports on stdout, obeys stall / wake / stop on stdin. */
-    static int worker(Options o) {
+    static int worker(LoadOptions o) {
         PrintStream out = System.out;
         Worker w = new Worker(o, o.sourceAddresses);
         long deadline = System.nanoTime() + o.hardTimeoutMs() * 1_000_000;

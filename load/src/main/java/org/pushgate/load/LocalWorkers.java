@@ -6,13 +6,13 @@ import java.util.concurrent.TimeUnit;
 /** One worker in the coordinator's own JVM, ramping (or churning) on a thread of its own. */
 final class LocalWorkers implements Workers {
 
-    private final Options o;
+    private final LoadOptions o;
     private final Worker worker;
     private final long deadlineNanos;
     private final Thread thread;
     private volatile WorkerResult finalReport;
 
-    LocalWorkers(Options o, List<String> sourceAddresses, long deadlineNanos) {
+    LocalWorkers(LoadOptions o, List<String> sourceAddresses, long deadlineNanos) {
         this.o = o;
         this.worker = new Worker(o, sourceAddresses);
         this.deadlineNanos = deadlineNanos;

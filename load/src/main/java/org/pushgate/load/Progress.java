@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Progress implements AutoCloseable {
 
-    private final Options o;
+    private final LoadOptions o;
     private final Workers workers;
     private final ServerProbe probe;
     private final CpuMeter coordinatorCpu;
@@ -37,7 +37,7 @@ final class Progress implements AutoCloseable {
     private boolean saturated;
     private volatile WorkerProgress last = WorkerProgress.NONE;
 
-    Progress(Options o, Workers workers, ServerProbe probe, CpuMeter coordinatorCpu, long startNanos) {
+    Progress(LoadOptions o, Workers workers, ServerProbe probe, CpuMeter coordinatorCpu, long startNanos) {
         this.o = o;
         this.workers = workers;
         this.probe = probe;

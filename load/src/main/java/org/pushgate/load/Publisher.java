@@ -45,14 +45,14 @@ final class Publisher {
         }
     }
 
-    private final Options o;
+    private final LoadOptions o;
     private final ConnectionProvider provider;
     private final HttpClient http;
     private final String pad;
     final LongAdder okTotal = new LongAdder();
     final LongAdder failedTotal = new LongAdder();
 
-    Publisher(Options o) {
+    Publisher(LoadOptions o) {
         this.o = o;
         this.provider = ConnectionProvider.builder("load-publish")
                 .maxConnections(o.publishConcurrency)

@@ -88,7 +88,7 @@ final class Report {
     }
 
     /** Writes the JSON and (unless disabled) the HTML report; returns the paths written. */
-    List<Path> write(Options o) throws IOException {
+    List<Path> write(LoadOptions o) throws IOException {
         Path json = o.out != null ? Path.of(o.out) : defaultOut(o.scenario);
         if (json.getParent() != null) {
             Files.createDirectories(json.getParent());
@@ -96,7 +96,7 @@ final class Report {
         JsonNode r = finish();
         Files.writeString(json, JsonCodec.writePretty(r), StandardCharsets.UTF_8);
         List<Path> out = new ArrayList<>(List.of(json));
-        if (o.html) {
+        if (o.html()) {
             Path html = htmlPathFor(json);
             Files.writeString(html, HtmlReport.render(r), StandardCharsets.UTF_8);
             out.add(html);

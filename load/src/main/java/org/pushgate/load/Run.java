@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Run implements AutoCloseable {
 
-    final Options o;
+    final LoadOptions o;
     final Report report;
     final ServerProbe probe;
     final CpuMeter cpu = new CpuMeter();
@@ -30,7 +30,7 @@ final class Run implements AutoCloseable {
     Map<String, Object> serverAfter = new LinkedHashMap<>();
     final Map<String, Object> server = new LinkedHashMap<>();
 
-    Run(Options o) {
+    Run(LoadOptions o) {
         this.o = o;
         this.report = new Report(o.scenario);
         this.probe = new ServerProbe(o);

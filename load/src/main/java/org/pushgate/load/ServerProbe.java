@@ -24,12 +24,12 @@ import reactor.netty.resources.ConnectionProvider;
  */
 final class ServerProbe {
 
-    private final Options o;
+    private final LoadOptions o;
     private final HttpClient http;
     private final ConnectionProvider provider;
     private boolean warned;
 
-    ServerProbe(Options o) {
+    ServerProbe(LoadOptions o) {
         this.o = o;
         this.provider = ConnectionProvider.builder("load-probe").maxConnections(2).build();
         this.http = HttpClient.create(provider).host(o.host).port(o.port).responseTimeout(Duration.ofSeconds(10));

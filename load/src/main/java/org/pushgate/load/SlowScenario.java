@@ -27,7 +27,7 @@ final class SlowScenario {
     }
 
     static int run(Run r) {
-        Options o = r.o;
+        LoadOptions o = r.o;
         r.scrapeBefore();
         long heapBase = r.probe.heapAfterGc();
         long rssBase = r.probe.rssBytes();
@@ -195,10 +195,10 @@ final class SlowScenario {
         return r.finish();
     }
 
-    static long countSlow(Options o) {
+    static long countSlow(LoadOptions o) {
         long n = 0;
         for (int i = 0; i < o.connections; i++) {
-            if (Options.isSlow(i, o.slowFraction)) {
+            if (LoadOptions.isSlow(i, o.slowFraction)) {
                 n++;
             }
         }

@@ -22,7 +22,7 @@ import reactor.core.publisher.Mono;
  */
 final class Worker {
 
-    private final Options o;
+    private final LoadOptions o;
     final WorkerStats stats = new WorkerStats();
     private final Clients clients;
     private final List<WsConnection> conns = new ArrayList<>();
@@ -30,7 +30,7 @@ final class Worker {
     private final CpuMeter cpu = new CpuMeter();
     private volatile long rampMs;
 
-    Worker(Options o, List<String> sourceAddresses) {
+    Worker(LoadOptions o, List<String> sourceAddresses) {
         this.o = o;
         this.clients = new Clients(o, sourceAddresses);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -100,7 +100,7 @@ final class Worker {
 
     private void startOne(int local) {
         int global = o.indexOffset + local;
-        boolean slow = o.scenario.equals("slow") && Options.isSlow(global, o.slowFraction);
+        boolean slow = o.scenario.equals("slow") && LoadOptions.isSlow(global, o.slowFraction);
         WsConnection c = new WsConnection(global, slow, uriFor(global), List.of(), stats);
         synchronized (conns) {
             conns.add(c);

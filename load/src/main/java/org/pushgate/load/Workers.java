@@ -31,7 +31,7 @@ interface Workers extends AutoCloseable {
     @Override
     void close();
 
-    static Workers create(Options o, List<String> sourceAddresses, long deadlineNanos) {
+    static Workers create(LoadOptions o, List<String> sourceAddresses, long deadlineNanos) {
         int k = o.effectiveProcesses();
         if (k <= 1) {
             return new LocalWorkers(o, sourceAddresses, deadlineNanos);

@@ -114,7 +114,7 @@ class ReportRenderingTest {
             throws Exception {
         Report r = new Report("connect");
         r.check("x", true, "ok");
-        Options o = Options.parse("connect", "--out", dir.resolve("sub/connect-1.json").toString());
+        LoadOptions o = LoadOptions.parse("connect", "--out", dir.resolve("sub/connect-1.json").toString());
         List<java.nio.file.Path> files = r.write(o);
         assertThat(files).extracting(f -> f.getFileName().toString()).containsExactly("connect-1.json", "connect-1.html");
         tools.jackson.databind.JsonNode back = JsonCodec.read(java.nio.file.Files.readString(files.get(0)));
