@@ -106,7 +106,8 @@ public final class LoadOptions {
     public double publishRate;
 
     @Only({FANOUT, CHANNELS, SLOW})
-    @Option(names = "--payload-bytes", paramLabel = "B", description = "size of each published message (default ${DEFAULT-VALUE})")
+    @Option(names = {"--payload-bytes", "--message-bytes"}, paramLabel = "B",
+            description = "size of each published message (default ${DEFAULT-VALUE})")
     public int payloadBytes = 128;
 
     @Only({FANOUT, CHANNELS, SLOW})
@@ -170,6 +171,25 @@ public final class LoadOptions {
     @Option(names = "--mem-tolerance-mib", paramLabel = "M",
             description = "gateway memory growth allowed while stalled (default ${DEFAULT-VALUE})")
     public double memToleranceMiB = 64;
+
+    @Only(SLOW)
+    @Option(names = "--stalled", paramLabel = "N",
+            description = "instead of --slow-fraction: N stalled subscribers, each on a channel of its own (N "
+                    + "channels, published round-robin), plus --fast-per-channel fast ones on each; --connections is "
+                    + "then N x (1 + F) (default ${DEFAULT-VALUE}: off)")
+    public int stalled;
+
+    @Only(SLOW)
+    @Option(names = "--fast-per-channel", paramLabel = "F",
+            description = "with --stalled: fast subscribers on each stalled one's channel (default ${DEFAULT-VALUE})")
+    public int fastPerChannel = 1;
+
+    @Only(SLOW)
+    @Option(names = "--queue-bytes-per-subscriber", paramLabel = "B",
+            description = "with --stalled: what the gateway may queue per subscriber (its "
+                    + "gateway.outbound.max-queued-bytes); RSS growth is reported against N x B and, with --server-pid, "
+                    + "must stay within it plus --mem-tolerance-mib (default ${DEFAULT-VALUE})")
+    public int queueBytesPerSubscriber = 1024 * 1024;
 
     @Only(SLOW)
     @Option(names = "--slow-receive-buffer", paramLabel = "BYTES",
@@ -264,6 +284,9 @@ public final class LoadOptions {
         range("p99-slack-ms", p99SlackMs, 0, 1e6);
         range("mem-tolerance-mib", memToleranceMiB, 0, 1e6);
         range("slow-receive-buffer", slowReceiveBuffer, 256, 64 * 1024 * 1024);
+        range("stalled", stalled, 0, 100_000);
+        range("fast-per-channel", fastPerChannel, 1, 1_000);
+        range("queue-bytes-per-subscriber", queueBytesPerSubscriber, 0, Integer.MAX_VALUE);
         range("worker-index", workerIndex, 0, 1000);
         range("worker-count", workerCount, 1, 1000);
         range("index-offset", indexOffset, 0, Integer.MAX_VALUE);
@@ -281,6 +304,10 @@ public final class LoadOptions {
             throw new IllegalArgumentException("--host " + host + " is not a loopback address; the generator only "
                     + "targets this machine unless --allow-remote is given");
         }
+        if (stalledLayout() && !worker) {
+            // The coordinator sizes the run; its workers are given their share with --connections.
+            connections = stalled * (1 + fastPerChannel);
+        }
         if (totalConnections == 0) {
             totalConnections = connections;
         }
@@ -291,7 +318,7 @@ public final class LoadOptions {
         if (durationMs <= 0) {
             throw new IllegalArgumentException("--duration must be positive");
         }
-        if (scenario.equals(SLOW.id()) && (slowFraction <= 0 || slowFraction >= 1)) {
+        if (scenario.equals(SLOW.id()) && !stalledLayout() && (slowFraction <= 0 || slowFraction >= 1)) {
             throw new IllegalArgumentException("--slow-fraction must be between 0 and 1 (exclusive)");
         }
     }
@@ -363,12 +390,35 @@ public final class LoadOptions {
         return Math.max(1, (connections + CONNECTIONS_PER_PROCESS - 1) / CONNECTIONS_PER_PROCESS);
     }
 
-    /** The channel of connection {@code index} (global index) for fanout/channels/slow. */
-    public String channelOf(int index) {
-        if (scenario.equals(CHANNELS.id())) {
-            return channel + "-" + (index % channels);
+    /** slow with --stalled: one stalled subscriber per channel, and fast ones beside it. */
+    public boolean stalledLayout() {
+        return SLOW.id().equals(scenario) && stalled > 0;
+    }
+
+    /** Whether subscribers and publishes are spread over {@link #channelCount()} channels named channel-k. */
+    public boolean perChannel() {
+        return CHANNELS.id().equals(scenario) || stalledLayout();
+    }
+
+    public int channelCount() {
+        return CHANNELS.id().equals(scenario) ? channels : stalledLayout() ? stalled : 1;
+    }
+
+    /** The channel of connection {@code index} (global index), or of publish {@code index}, for fanout/channels/slow. */
+    public String channelOf(long index) {
+        if (perChannel()) {
+            return channel + "-" + (index % channelCount());
         }
         return channel;
+    }
+
+    /** Whether global connection {@code index} is one of the slow (stalled) subscribers. */
+    public boolean isSlowIndex(int index) {
+        if (!SLOW.id().equals(scenario)) {
+            return false;
+        }
+        // With --stalled, connections 0..N-1 are the stalled ones, connection i on channel i.
+        return stalledLayout() ? index < stalled : isSlow(index, slowFraction);
     }
 
     /** Whether global connection {@code index} is one of the slow subscribers: spread evenly over the range. */

@@ -72,17 +72,14 @@ final class Publisher {
     }
 
     private String channelFor(long seq) {
-        if (o.scenario.equals("channels")) {
-            return o.channel + "-" + (seq % o.channels);
-        }
-        return o.channel;
+        return o.channelOf(seq);
     }
 
     /** Publishes {@code --publish-rate} msg/s for {@code durationMs}, then waits (bounded) for the replies. */
     PhaseResult run(int phase, long durationMs, long deadlineNanos) {
         double rate = o.publishRate;
         long target = (long) Math.floor(rate * durationMs / 1000.0);
-        int channels = o.scenario.equals("channels") ? o.channels : 1;
+        int channels = o.channelCount();
         AtomicLongArray perChannel = new AtomicLongArray(channels);
         Map<String, LongAdder> failures = new ConcurrentHashMap<>();
         LongAdder ok = new LongAdder();

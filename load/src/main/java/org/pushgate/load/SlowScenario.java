@@ -102,9 +102,10 @@ final class SlowScenario {
         long fast = m.c("openFastAtEnd");
         double[] ratios = new double[3];
         Publisher.PhaseResult[] phases = {base, slow, after};
+        long[] expectedFast = new long[3];
         for (int i = 0; i < 3; i++) {
-            long expected = phases[i].ok() * fast;
-            ratios[i] = expected == 0 ? 0 : (double) m.c("received" + (i + 1)) / expected;
+            expectedFast[i] = expectedFast(phases[i], m, fast);
+            ratios[i] = expectedFast[i] == 0 ? 0 : (double) m.c("received" + (i + 1)) / expectedFast[i];
         }
         for (Publisher.PhaseResult ph : phases) {
             FanoutScenario.checkSchedule(r, ph);
@@ -114,8 +115,21 @@ final class SlowScenario {
         r.report.check("fast subscribers lose nothing", allDelivered,
                 String.format("delivery ratio %.4f / %.4f / %.4f in the three phases (>= %.4f wanted)", ratios[0],
                         ratios[1], ratios[2], o.minDeliveryRatio));
-        long expected1 = base.ok() * fast;
-        long expected2 = slow.ok() * fast;
+        long expected1 = expectedFast[0];
+        long expected2 = expectedFast[1];
+
+        // Order: the gateway's offsets as each fast subscriber saw them (no reordering, no holes).
+        long offsets = m.c("fastOffsetsSeen");
+        long outOfOrder = m.c("fastOutOfOrder");
+        long holes = m.c("fastMissedByOffset");
+        if (offsets > 0) {
+            r.report.check("fast subscribers get every message in order", outOfOrder == 0 && holes == 0,
+                    String.format("%d messages with offsets: %d out of order, %d missing between offsets", offsets,
+                            outOfOrder, holes));
+        }
+        else {
+            r.report.warn("no message frame carried an offset: the order of fast subscribers' messages was not checked");
+        }
 
         // (2) the overflow policy.
         long slowClosed4xxx = 0;
@@ -175,10 +189,21 @@ final class SlowScenario {
         if (rssBase > 0 && rssSlow > 0) {
             mem.put("rssBaselineBytes", rssBase);
             mem.put("rssSlowStalledBytes", rssSlow);
+            mem.put("rssGrowthOverIdleBytes", rssSlow - rssBase);
+        }
+        if (o.stalledLayout()) {
+            stalledMemory(r, mem, slowCount, rssBase, rssSlow);
         }
         r.report.put("memory", mem);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("slowSubscribers", slowCount);
+        s.put("layout", o.stalledLayout() ? slowCount + " stalled, each on its own channel, with " + o.fastPerChannel
+                + " fast subscriber(s) beside it" : "one channel, --slow-fraction " + o.slowFraction);
+        s.put("channels", o.channelCount());
+        s.put("messageBytes", o.payloadBytes);
+        s.put("fastOffsetsSeen", offsets);
+        s.put("fastOutOfOrder", outOfOrder);
+        s.put("fastMissedByOffset", holes);
         s.put("closedByGatewayBeforeStall", closedBeforeStall);
         s.put("fastSubscribersOpenAtEnd", fast);
         s.put("slowClosedByGateway", m.map("serverClosesSlow"));
@@ -198,11 +223,50 @@ final class SlowScenario {
     static long countSlow(LoadOptions o) {
         long n = 0;
         for (int i = 0; i < o.connections; i++) {
-            if (LoadOptions.isSlow(i, o.slowFraction)) {
+            if (o.isSlowIndex(i)) {
                 n++;
             }
         }
         return n;
+    }
+
+    /** Deliveries the fast subscribers should have had: per channel when the run spreads over channels. */
+    private static long expectedFast(Publisher.PhaseResult phase, Merged m, long fastOpen) {
+        if (m.channelOpen == null) {
+            return phase.ok() * fastOpen;
+        }
+        long e = 0;
+        long[] per = phase.okPerChannel();
+        for (int k = 0; k < Math.min(per.length, m.channelOpen.length); k++) {
+            e += per[k] * m.channelOpen[k];
+        }
+        return e;
+    }
+
+    /**
+     * --stalled: the gateway's RSS over idle (both after a forced GC) against what N stalled subscribers may hold
+     * queued, N x --queue-bytes-per-subscriber (the gateway's gateway.outbound.max-queued-bytes, 1 MiB). Large
+     * messages make a bound in messages alone hold N x buffer-size x message-bytes; the bound in bytes caps it.
+     */
+    private static void stalledMemory(Run r, Map<String, Object> mem, long stalled, long rssIdle, long rssStalled) {
+        LoadOptions o = r.o;
+        long bound = stalled * (long) o.queueBytesPerSubscriber;
+        mem.put("stalledSubscribers", stalled);
+        mem.put("queueBytesPerSubscriber", o.queueBytesPerSubscriber);
+        mem.put("stalledQueueBoundBytes", bound);
+        if (rssIdle <= 0 || rssStalled <= 0) {
+            r.report.warn("no RSS figures (give --server-pid): the RSS growth of " + stalled + " stalled subscribers was "
+                    + "not compared with " + Run.mib(bound));
+            return;
+        }
+        long growth = rssStalled - rssIdle;
+        mem.put("rssGrowthPerStalledBytes", growth / Math.max(1, stalled));
+        mem.put("rssGrowthToBoundRatio", Percentiles.round(bound == 0 ? Double.NaN : (double) growth / bound, 3));
+        r.report.summary.put("gateway RSS over idle, stalled phase", Run.mib(growth) + " for " + stalled
+                + " stalled (bound " + stalled + " x " + Run.mib(o.queueBytesPerSubscriber) + " = " + Run.mib(bound) + ")");
+        r.report.check("gateway RSS within the stalled subscribers' queue bound", growth <= bound + o.memToleranceMiB * 1048576.0,
+                String.format("RSS %s -> %s over idle: %s growth for %d stalled subscribers, bound %s + tolerance %.0f MiB",
+                        Run.mib(rssIdle), Run.mib(rssStalled), Run.mib(growth), stalled, Run.mib(bound), o.memToleranceMiB));
     }
 
     private static double sumValues(Object m) {

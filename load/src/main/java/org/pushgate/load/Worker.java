@@ -100,7 +100,7 @@ final class Worker {
 
     private void startOne(int local) {
         int global = o.indexOffset + local;
-        boolean slow = o.scenario.equals("slow") && LoadOptions.isSlow(global, o.slowFraction);
+        boolean slow = o.isSlowIndex(global);
         WsConnection c = new WsConnection(global, slow, uriFor(global), List.of(), stats);
         synchronized (conns) {
             conns.add(c);
@@ -217,7 +217,7 @@ final class Worker {
         List<WsConnection> all = snapshot();
         long openFast = 0;
         long openSlow = 0;
-        long[] channelOpen = o.scenario.equals("channels") && o.channels <= 1_000_000 ? new long[o.channels] : null;
+        long[] channelOpen = o.perChannel() && o.channelCount() <= 1_000_000 ? new long[o.channelCount()] : null;
         for (WsConnection c : all) {
             if (c.isOpen()) {
                 if (c.slow) {
@@ -226,7 +226,7 @@ final class Worker {
                 else {
                     openFast++;
                     if (channelOpen != null) {
-                        channelOpen[c.index % o.channels]++;
+                        channelOpen[c.index % o.channelCount()]++;
                     }
                 }
             }

@@ -30,6 +30,10 @@ final class WorkerStats {
     final LongAdder receivedSlow = new LongAdder();
     final LongAdder[] received = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
     final LongAdder cyclesOk = new LongAdder();
+    /** Fast subscribers' messages that carried the gateway's offset, came at or below one already seen, or after a hole. */
+    final LongAdder offsetsSeen = new LongAdder();
+    final LongAdder outOfOrder = new LongAdder();
+    final LongAdder missedByOffset = new LongAdder();
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     final Map<String, LongAdder> errorCodes = new ConcurrentHashMap<>();
     final Map<String, LongAdder> serverClosesFast = new ConcurrentHashMap<>();
@@ -165,6 +169,9 @@ final class WorkerStats {
             m.put("received" + p, received[p].sum());
         }
         m.put("cyclesOk", cyclesOk.sum());
+        m.put("fastOffsetsSeen", offsetsSeen.sum());
+        m.put("fastOutOfOrder", outOfOrder.sum());
+        m.put("fastMissedByOffset", missedByOffset.sum());
         long cycleFailed = 0;
         for (LongAdder a : cycleFailures.values()) {
             cycleFailed += a.sum();

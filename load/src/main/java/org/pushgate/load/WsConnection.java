@@ -41,6 +41,7 @@ final class WsConnection {
     private volatile boolean closing;
     private volatile int closeCode = Integer.MIN_VALUE;
     private long startNanos;
+    private long lastOffset = -1;
 
     private final Sinks.One<Boolean> openSignal = Sinks.one();
     private final Sinks.Empty<Void> ackSignal = Sinks.empty();
@@ -235,6 +236,19 @@ final class WsConnection {
         if (slow) {
             stats.receivedSlow.increment();
             return;
+        }
+        // The gateway's per-channel offset: +1 per publish, so a fast subscriber sees 1, 2, 3... (its first one may
+        // be later). Only this connection's event loop runs here, so the last offset needs no synchronisation.
+        long offset = Frames.longField(text, "offset", -1);
+        if (offset >= 0) {
+            stats.offsetsSeen.increment();
+            if (lastOffset >= 0 && offset <= lastOffset) {
+                stats.outOfOrder.increment();
+            }
+            else if (lastOffset >= 0 && offset > lastOffset + 1) {
+                stats.missedByOffset.add(offset - lastOffset - 1);
+            }
+            lastOffset = Math.max(lastOffset, offset);
         }
         long t = Frames.longField(text, "t", -1);
         long p = Frames.longField(text, "p", -1);

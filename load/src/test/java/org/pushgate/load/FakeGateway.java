@@ -29,7 +29,8 @@ final class FakeGateway implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final AtomicLong published = new AtomicLong();
-    private final AtomicLong offsets = new AtomicLong();
+    /** Per channel, as the gateway's streams: +1 per publish, offered in offset order. */
+    private final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
     private final AtomicLong slowDisconnects = new AtomicLong();
     private final int maxConnections;
     private final int bufferSize;
@@ -103,13 +104,16 @@ final class FakeGateway implements AutoCloseable {
                             String channel = m.path("channel").asString();
                             String data = m.path("data").toString();
                             Set<Sub> subs = channels.getOrDefault(channel, Set.of());
-                            String frame = "{\"op\":\"message\",\"channel\":\"" + channel + "\",\"offset\":"
-                                    + offsets.incrementAndGet() + ",\"data\":" + data + "}";
+                            AtomicLong offset = offsets.computeIfAbsent(channel, k -> new AtomicLong());
                             published.incrementAndGet();
                             int n = 0;
-                            for (Sub s : subs) {
-                                s.offer(frame);
-                                n++;
+                            synchronized (offset) {
+                                String frame = "{\"op\":\"message\",\"channel\":\"" + channel + "\",\"offset\":"
+                                        + offset.incrementAndGet() + ",\"data\":" + data + "}";
+                                for (Sub s : subs) {
+                                    s.offer(frame);
+                                    n++;
+                                }
                             }
                             return res.header("Content-Type", "application/json")
                                     .sendString(Mono.just("{\"subscribers\":" + n + "}")).then();
