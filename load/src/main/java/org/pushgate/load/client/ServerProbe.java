@@ -222,19 +222,22 @@ public final class ServerProbe {
     }
 
     /** after - before for every numeric figure (nested maps too): counters become "during the run". */
-    @SuppressWarnings("unchecked")
     public static Map<String, Object> delta(Map<String, Object> before, Map<String, Object> after) {
+        return deltaOf(before, after);
+    }
+
+    private static Map<String, Object> deltaOf(Map<?, ?> before, Map<?, ?> after) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : after.entrySet()) {
+        for (Map.Entry<?, ?> e : after.entrySet()) {
             Object b = before.get(e.getKey());
             Object a = e.getValue();
+            String key = String.valueOf(e.getKey());
             if (a instanceof Number an) {
                 double bv = b instanceof Number bn ? bn.doubleValue() : 0;
-                out.put(e.getKey(), num(an.doubleValue() - bv));
+                out.put(key, num(an.doubleValue() - bv));
             }
             else if (a instanceof Map<?, ?> am) {
-                out.put(e.getKey(), delta(b instanceof Map<?, ?> bm ? (Map<String, Object>) bm : Map.of(),
-                        (Map<String, Object>) am));
+                out.put(key, deltaOf(b instanceof Map<?, ?> bm ? bm : Map.of(), am));
             }
         }
         return out;
