@@ -119,17 +119,17 @@ public class GatewayConfiguration {
     }
 
     private static void registerGauges(GatewayMetrics metrics, ConnectionRegistry registry, Hub hub, Admission admission) {
-        metrics.gauge(GatewayMeter.CONNECTIONS_ACTIVE, "Open client connections", registry::size);
-        metrics.gauge(GatewayMeter.SUBSCRIPTIONS_ACTIVE, "Channel subscriptions held by open connections", hub::subscriptionCount);
-        metrics.gauge(GatewayMeter.CHANNELS_ACTIVE, "Channels with at least one subscriber", hub::channelCount);
-        metrics.gauge(GatewayMeter.TIMERS_ACTIVE, "Per-connection timers (heartbeat, liveness) scheduled", registry::activeTimers);
-        metrics.gauge(GatewayMeter.CONNECTION_LIMIT, "The connection limit in force (503 above it)", admission::maxConnections);
+        metrics.gauge(GatewayMeter.CONNECTIONS_ACTIVE, registry::size);
+        metrics.gauge(GatewayMeter.SUBSCRIPTIONS_ACTIVE, hub::subscriptionCount);
+        metrics.gauge(GatewayMeter.CHANNELS_ACTIVE, hub::channelCount);
+        metrics.gauge(GatewayMeter.TIMERS_ACTIVE, registry::activeTimers);
+        metrics.gauge(GatewayMeter.CONNECTION_LIMIT, admission::maxConnections);
     }
 
     @Bean
     ConnectionAuditor connectionAuditor(Hub hub, ConnectionRegistry registry, ConnectionHandler connections,
-                                        Scheduler connectionTimers, GatewayProperties properties, MeterRegistry meters) {
-        return new ConnectionAuditor(hub, registry, connections, connectionTimers, properties.audit().interval(), meters);
+                                        Scheduler connectionTimers, GatewayProperties properties, GatewayMetrics metrics) {
+        return new ConnectionAuditor(hub, registry, connections, connectionTimers, properties.audit().interval(), metrics);
     }
 
     @Bean

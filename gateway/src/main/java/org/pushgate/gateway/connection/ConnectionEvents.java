@@ -6,14 +6,4 @@ public interface ConnectionEvents {
     void disconnected(CloseReason reason);
 
     void delivered();
-
-    ConnectionEvents NONE = new ConnectionEvents() {
-        @Override
-        public void disconnected(CloseReason reason) {
-        }
-
-        @Override
-        public void delivered() {
-        }
-    };
 }

@@ -15,6 +15,7 @@ import org.pushgate.gateway.hub.LocalHub;
 import org.pushgate.gateway.hub.OverflowPolicy;
 import org.pushgate.gateway.hub.RecordingEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.protocol.ChannelNames;
 import org.pushgate.gateway.protocol.CommandDecoder;
 
@@ -35,6 +36,7 @@ class ConnectionAuditorTest {
     ConnectionHandler handler;
     VirtualTimeScheduler clock;
     SimpleMeterRegistry meters;
+    GatewayMetrics metrics;
     ConnectionAuditor auditor;
     AtomicInteger releases;
 
@@ -45,11 +47,12 @@ class ConnectionAuditorTest {
         registry = new ConnectionRegistry();
         clock = VirtualTimeScheduler.create();
         meters = new SimpleMeterRegistry();
+        metrics = new GatewayMetrics(meters);
         releases = new AtomicInteger();
         handler = new ConnectionHandler(hub, registry,
                 new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 16, OverflowPolicy.DISCONNECT, 10),
                 new CommandDecoder(new ChannelNames(64), 4096), clock, events, events);
-        auditor = new ConnectionAuditor(hub, registry, handler, clock, Duration.ofSeconds(60), meters);
+        auditor = new ConnectionAuditor(hub, registry, handler, clock, Duration.ofSeconds(60), metrics);
     }
 
     double reclaimed(String kind) {
@@ -162,7 +165,7 @@ class ConnectionAuditorTest {
         ConnectionHandler releasing = new ConnectionHandler(auditingHub, registry,
                 new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 16, OverflowPolicy.DISCONNECT, 10),
                 new CommandDecoder(new ChannelNames(64), 4096), clock, events, events);
-        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, releasing, clock, Duration.ofSeconds(60), meters);
+        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, releasing, clock, Duration.ofSeconds(60), metrics);
         FakeSocket closing = new FakeSocket("news", "sports");
         releasing.handle(closing, releases::incrementAndGet).subscribe();
 
