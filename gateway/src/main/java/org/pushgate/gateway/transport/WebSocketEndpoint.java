@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.auth.BearerToken;
 import org.pushgate.gateway.connection.ConnectionHandler;
 import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.web.ErrorResponses;
@@ -89,7 +90,7 @@ final class WebSocketEndpoint implements HttpHandler {
         }
         Admission.Ticket ticket = decision.ticket();
         List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
-        String token = ErrorResponses.bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        String token = BearerToken.parse(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         AtomicBoolean started = new AtomicBoolean();
         // Defence in depth: whatever happens to the handshake, a ticket whose pipeline never started is
         // returned after HANDSHAKE_TIMEOUT (release is idempotent; the timer is disposed when the upgrade ends).
