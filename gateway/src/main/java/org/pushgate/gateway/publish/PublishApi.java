@@ -8,6 +8,7 @@ import java.util.Set;
 
 import org.pushgate.gateway.broker.Broker;
 import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.web.RejectedRequest;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -57,7 +58,7 @@ public final class PublishApi {
                     return broker.publish(channel, data);
                 })
                 .flatMap(n -> ok(Map.of("subscribers", n)))
-                .onErrorResume(ApiError.Rejected.class, ApiError.Rejected::respond);
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond);
     }
 
     public Mono<ServerResponse> broadcast(ServerRequest request) {
@@ -71,7 +72,7 @@ public final class PublishApi {
                             .map(total -> Map.of("subscribers", total, "channels", channels.size()));
                 })
                 .flatMap(this::ok)
-                .onErrorResume(ApiError.Rejected.class, ApiError.Rejected::respond);
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond);
     }
 
     private Mono<ServerResponse> ok(Map<String, Integer> body) {
@@ -80,7 +81,7 @@ public final class PublishApi {
 
     private Mono<JsonNode> body(ServerRequest request) {
         return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
-                .onErrorMap(DataBufferLimitException.class, e -> new ApiError.Rejected(HttpStatus.BAD_REQUEST,
+                .onErrorMap(DataBufferLimitException.class, e -> new RejectedRequest(HttpStatus.BAD_REQUEST,
                         "body_too_large", "request body exceeds " + maxBodyBytes + " bytes"))
                 .map(this::parse)
                 .switchIfEmpty(Mono.error(() -> bad("empty_body", "request body is empty; send a JSON object")));
@@ -135,7 +136,7 @@ public final class PublishApi {
         return mapper.writeValueAsBytes(data);
     }
 
-    private static ApiError.Rejected bad(String code, String message) {
-        return new ApiError.Rejected(HttpStatus.BAD_REQUEST, code, message);
+    private static RejectedRequest bad(String code, String message) {
+        return new RejectedRequest(HttpStatus.BAD_REQUEST, code, message);
     }
 }

@@ -1,11 +1,10 @@
-package org.pushgate.gateway.publish;
+package org.pushgate.gateway.auth;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.regex.Pattern;
 
-import org.pushgate.gateway.auth.TokenVerifier;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -63,7 +62,7 @@ public final class ApiAccessFilter implements WebFilter {
             return deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden",
                     "no gateway.api.key or gateway.api.jwt is configured, so only loopback clients may use this API");
         }
-        String credential = ErrorResponses.bearerToken(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        String credential = BearerToken.parse(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         if (credential == null) {
             return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "missing Authorization: Bearer <credential>");
         }
