@@ -13,7 +13,13 @@ public enum GatewayMeter {
     DISCONNECTS("gateway.disconnects", "gateway_disconnects_total"),
     CONNECTIONS_REJECTED("gateway.connections.rejected", "gateway_connections_rejected_total"),
     OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", "gateway_outbound_queued_bytes"),
-    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages");
+    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages"),
+
+    // The edge (package edge): sockets from accept on, before any HTTP request or upgrade exists.
+    SOCKETS_OPEN("gateway.sockets.open", "gateway_sockets_open"),
+    SOCKETS_LIMIT("gateway.sockets.limit", "gateway_sockets_limit"),
+    HANDSHAKES_PENDING("gateway.handshakes.pending", "gateway_handshakes_pending"),
+    HANDSHAKES_FAILED("gateway.handshakes.failed", "gateway_handshakes_failed_total");
 
     private final String meterName;
     private final String prometheusName;
