@@ -86,6 +86,14 @@ public record GatewayProperties(
     /**
      * @param maxConnections 0 derives the limit from the process's open-file limit
      * @param maxConnectionsPerAddress 0 means no per-address limit
+     * @param maxSockets accepted sockets the server holds at once, whatever they do (0 derives it from the open-file
+     *                   limit minus half the reserved descriptors); past it a new socket is answered 503 and closed
+     * @param handshakeTimeout from accept to a complete request head, and from an upgrade request to its answer;
+     *                         also bounds a request body
+     * @param httpIdleTimeout a keep-alive HTTP connection waiting for its next request is closed after this
+     * @param maxHandshakesPerAddress accepted sockets per client address that have not finished their first request
+     *                                head or upgrade (0 = no cap)
+     * @param handshakeLogInterval at most one summary line of failed handshakes per interval
      */
     public record Limits(@DefaultValue("65536") int maxFrameBytes,
                          @DefaultValue("100") int maxSubscriptionsPerConnection,
@@ -99,7 +107,12 @@ public record GatewayProperties(
                          @DefaultValue("50") int commandBurst,
                          @DefaultValue("20") int rateLimitViolations,
                          @DefaultValue("0") int connectionsPerSecondPerAddress,
-                         @DefaultValue("8192") int maxTokenBytes) {
+                         @DefaultValue("8192") int maxTokenBytes,
+                         @DefaultValue("0") int maxSockets,
+                         @DefaultValue("10s") Duration handshakeTimeout,
+                         @DefaultValue("60s") Duration httpIdleTimeout,
+                         @DefaultValue("1000") int maxHandshakesPerAddress,
+                         @DefaultValue("60s") Duration handshakeLogInterval) {
         public Limits {
             requireRange("gateway.limits.max-frame-bytes", maxFrameBytes, 64, 16 << 20);
             requireRange("gateway.limits.max-subscriptions-per-connection", maxSubscriptionsPerConnection, 1, 100_000);
@@ -114,6 +127,11 @@ public record GatewayProperties(
             requireRange("gateway.limits.rate-limit-violations", rateLimitViolations, 1, 1_000_000);
             requireRange("gateway.limits.connections-per-second-per-address", connectionsPerSecondPerAddress, 0, 1_000_000);
             requireRange("gateway.limits.max-token-bytes", maxTokenBytes, 128, 1 << 20);
+            requireRange("gateway.limits.max-sockets", maxSockets, 0, Integer.MAX_VALUE);
+            requirePositive("gateway.limits.handshake-timeout", handshakeTimeout);
+            requirePositive("gateway.limits.http-idle-timeout", httpIdleTimeout);
+            requireRange("gateway.limits.max-handshakes-per-address", maxHandshakesPerAddress, 0, Integer.MAX_VALUE);
+            requirePositive("gateway.limits.handshake-log-interval", handshakeLogInterval);
         }
     }
 

@@ -53,6 +53,24 @@ public enum GatewayMeter implements MeterDocumentation {
     CONNECTIONS_REJECTED("gateway.connections.rejected", Meter.Type.COUNTER,
             "WebSocket upgrades refused (403 origin, 429 rate, 503 limits and shutdown), by reason", null, Tag.REASON),
 
+    // The edge (package edge): sockets from accept on, before any HTTP request or upgrade exists.
+
+    /** Accepted client-facing sockets open, each holding a descriptor. */
+    SOCKETS_OPEN("gateway.sockets.open", Meter.Type.GAUGE,
+            "Accepted client-facing sockets open (each holds a descriptor)"),
+
+    /** The socket budget: past it a new socket is answered 503 and closed. */
+    SOCKETS_LIMIT("gateway.sockets.limit", Meter.Type.GAUGE,
+            "The socket budget: past it a new socket is answered 503 and closed"),
+
+    /** Accepted sockets whose first request head or upgrade is not done. */
+    HANDSHAKES_PENDING("gateway.handshakes.pending", Meter.Type.GAUGE,
+            "Accepted sockets whose first request head or upgrade is not done"),
+
+    /** Sockets closed before they became a served request or a WebSocket, by reason. */
+    HANDSHAKES_FAILED("gateway.handshakes.failed", Meter.Type.COUNTER,
+            "Sockets closed before they became a served request or a WebSocket, by reason", null, Tag.REASON),
+
     /** Payload bytes queued in every subscriber buffer together: the process fence applies to it. */
     OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", Meter.Type.GAUGE,
             "Payload bytes queued in every subscriber buffer"),

@@ -71,7 +71,8 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         return orphans.get(kind);
     }
 
-    private Counter counter(GatewayMeter meter, String... tagValues) {
+    /** Registers a counter of this documented meter with these tag values (in the meter's tag order). */
+    public Counter counter(GatewayMeter meter, String... tagValues) {
         return Counter.builder(meter.getName())
                 .description(meter.getDescription())
                 .baseUnit(meter.getBaseUnit())

@@ -38,7 +38,6 @@ import reactor.netty.http.server.WebsocketServerSpec;
 final class WebSocketEndpoint implements HttpHandler {
 
     static final String PATH = "/ws";
-    private static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private final HttpHandler next;
     private final Admission admission;
@@ -46,17 +45,24 @@ final class WebSocketEndpoint implements HttpHandler {
     private final GatewayMetrics metrics;
     private final Set<String> allowedOrigins;
     private final int maxFrameBytes;
+    private final java.time.Duration handshakeTimeout;
     private final WebsocketServerSpec spec;
 
-    /** @param allowedOrigins empty: any origin (and requests without one) may upgrade */
+    /**
+     * @param allowedOrigins empty: any origin (and requests without one) may upgrade
+     * @param handshakeTimeout gateway.limits.handshake-timeout: the edge closes a socket whose upgrade is not
+     *                         answered by then; the ticket's own deadline is the same, so that a ticket is never
+     *                         kept for an upgrade the edge already gave up on
+     */
     WebSocketEndpoint(HttpHandler next, Admission admission, ConnectionPipeline connections, GatewayMetrics metrics,
-                      List<String> allowedOrigins, int maxFrameBytes) {
+                      List<String> allowedOrigins, int maxFrameBytes, java.time.Duration handshakeTimeout) {
         this.next = next;
         this.admission = admission;
         this.connections = connections;
         this.metrics = metrics;
         this.allowedOrigins = Set.copyOf(allowedOrigins);
         this.maxFrameBytes = maxFrameBytes;
+        this.handshakeTimeout = handshakeTimeout;
         this.spec = WebsocketServerSpec.builder()
                 .maxFramePayloadLength(maxFrameBytes)
                 .handlePing(false) // Reactor Netty answers pings itself
@@ -93,7 +99,7 @@ final class WebSocketEndpoint implements HttpHandler {
         // Whatever happens to the handshake, a ticket no pipeline took is returned: at the deadline, or when the
         // upgrade ends without one. giveUp() and the pipeline's start() race by compare-and-set on the ticket, so
         // exactly one of them wins: a pipeline that starts after the give-up drops its socket.
-        Disposable handshakeDeadline = Mono.delay(HANDSHAKE_TIMEOUT).subscribe(elapsed -> ticket.giveUp());
+        Disposable handshakeDeadline = Mono.delay(handshakeTimeout).subscribe(elapsed -> ticket.giveUp());
         return nativeResponse.sendWebsocket((in, out) -> {
                     // The handshake is done and what the connection needs was copied out above: drop the
                     // request and response headers Reactor Netty would otherwise keep for the socket's life.

@@ -16,6 +16,7 @@ public class WebSocketTransport {
     WebHttpHandlerBuilderCustomizer webSocketEndpoint(GatewayProperties properties, Admission admission,
                                                       ConnectionPipeline connections, GatewayMetrics metrics) {
         return builder -> builder.httpHandlerDecorator(next -> new WebSocketEndpoint(next, admission, connections, metrics,
-                properties.allowedOrigins(), properties.limits().maxFrameBytes()));
+                properties.allowedOrigins(), properties.limits().maxFrameBytes(),
+                properties.limits().handshakeTimeout()));
     }
 }

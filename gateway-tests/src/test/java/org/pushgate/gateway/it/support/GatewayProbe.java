@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.connection.ConnectionRegistry;
+import org.pushgate.gateway.edge.PendingHandshakes;
 import org.pushgate.gateway.hub.Hub;
 import org.springframework.context.ApplicationContext;
 
@@ -37,12 +38,19 @@ public final class GatewayProbe {
     private final ConnectionRegistry registry;
     private final Hub hub;
     private final Admission admission;
+    private final PendingHandshakes handshakes;
 
     public GatewayProbe(int port, ConnectionRegistry registry, Hub hub, Admission admission) {
+        this(port, registry, hub, admission, null);
+    }
+
+    /** @param handshakes the edge's pending handshakes (null: not watched) */
+    public GatewayProbe(int port, ConnectionRegistry registry, Hub hub, Admission admission, PendingHandshakes handshakes) {
         this.port = port;
         this.registry = registry;
         this.hub = hub;
         this.admission = admission;
+        this.handshakes = handshakes;
     }
 
     public static GatewayProbe of(ApplicationContext context) {
@@ -51,7 +59,7 @@ public final class GatewayProbe {
             throw new IllegalStateException("the gateway's context has no local.server.port: is it a web server?");
         }
         return new GatewayProbe(Integer.parseInt(port), context.getBean(ConnectionRegistry.class),
-                context.getBean(Hub.class), context.getBean(Admission.class));
+                context.getBean(Hub.class), context.getBean(Admission.class), context.getBean(PendingHandshakes.class));
     }
 
     public int port() {
@@ -85,19 +93,20 @@ public final class GatewayProbe {
 
     // ---- gauges
 
-    /** Everything a connection holds, as the gateway counts it. */
-    public record Gauges(int connections, long subscriptions, int channels, int timers, int admitted) {
+    /** Everything a connection holds, as the gateway counts it; handshakes: sockets still in their first request. */
+    public record Gauges(int connections, long subscriptions, int channels, int timers, int admitted, int handshakes) {
         public boolean idle() {
-            return connections == 0 && subscriptions == 0 && channels == 0 && timers == 0 && admitted == 0;
+            return connections == 0 && subscriptions == 0 && channels == 0 && timers == 0 && admitted == 0
+                    && handshakes == 0;
         }
     }
 
     public Gauges gauges() {
         return new Gauges(registry.size(), hub.subscriptionCount(), hub.channelCount(), registry.activeTimers(),
-                admission.admitted());
+                admission.admitted(), handshakes != null ? handshakes.pending() : 0);
     }
 
-    /** Waits until no connection, subscription, channel, timer or admission permit is left. */
+    /** Waits until no connection, subscription, channel, timer, admission permit or pending handshake is left. */
     public void awaitIdle(Duration within) {
         Eventually.await(within, () -> "gateway idle, but " + gauges() + " channels=" + hub.channels(),
                 () -> gauges().idle());

@@ -34,7 +34,7 @@ import io.netty.util.ResourceLeakDetector;
 
 /**
  * After every test, proves that the test left nothing behind in the gateway: within {@link #WITHIN} the
- * connections, subscriptions, channels, per-connection timers and admission permits of every gateway the
+ * connections, subscriptions, channels, per-connection timers, admission permits and pending handshakes of every gateway the
  * test used are back to zero, no non-daemon thread started during the test is still alive, and Netty's
  * leak detector (paranoid in this module) reported no ByteBuf leak. A failure names everything that was
  * left; the guard then resets any client still open so the next test starts clean. It also fails a test
