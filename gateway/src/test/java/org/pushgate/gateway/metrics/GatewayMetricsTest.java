@@ -31,6 +31,9 @@ class GatewayMetricsTest {
                 metrics.gauge(meter, () -> 0);
             }
         }
+        // The edge registers its counters through GatewayMetrics when it is built, as the gateway's wiring does.
+        new org.pushgate.gateway.edge.HandshakeFailures(metrics, java.time.Duration.ofMinutes(1),
+                reactor.core.scheduler.Schedulers.immediate());
     }
 
     @Test
