@@ -12,6 +12,7 @@ public enum GatewayMeter {
     MESSAGES_DROPPED("gateway.messages.dropped", "gateway_messages_dropped_total"),
     DISCONNECTS("gateway.disconnects", "gateway_disconnects_total"),
     CONNECTIONS_REJECTED("gateway.connections.rejected", "gateway_connections_rejected_total"),
+    HISTORY_STREAMS_DROPPED("gateway.history.streams.dropped", "gateway_history_streams_dropped_total"),
     OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", "gateway_outbound_queued_bytes"),
     OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages");
 

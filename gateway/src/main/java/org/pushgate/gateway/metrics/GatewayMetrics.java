@@ -27,6 +27,7 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final Map<CloseReason, Counter> disconnects = new EnumMap<>(CloseReason.class);
     private final Map<Admission.Rejection, Counter> rejected = new EnumMap<>(Admission.Rejection.class);
     private final DistributionSummary bufferDepth;
+    private final Map<String, Counter> streamsDropped = new java.util.concurrent.ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -82,6 +83,13 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     @Override
     public void delivered() {
         delivered.increment();
+    }
+
+    /** A history stream dropped, by reason ({@code expired}, {@code memory}). */
+    public void streamDropped(String reason) {
+        streamsDropped.computeIfAbsent(reason, r -> Counter.builder(GatewayMeter.HISTORY_STREAMS_DROPPED.meterName())
+                .description("History streams dropped (their next use starts a new epoch), by reason")
+                .tag("reason", r).register(registry)).increment();
     }
 
     public void rejected(Admission.Rejection reason) {
