@@ -163,18 +163,15 @@ public final class Connection implements SubscriberOwner {
         }
         StreamPosition top = history.top();
         boolean recovered = since != null && history.continuousFrom(since.offset(), since.epoch());
-        List<OutboundFrame> live = buffer.release(channel, top.offset());
-        buffer.offer(ServerFrames.subscribed(channel, id, top.epoch(), top.offset(), since == null ? null : recovered));
+        List<OutboundFrame> first = new ArrayList<>(recovered ? history.messages().size() + 1 : 1);
+        first.add(ServerFrames.subscribed(channel, id, top.epoch(), top.offset(), since == null ? null : recovered));
         if (recovered) {
             for (StreamMessage missed : history.messages()) {
-                buffer.offer(ServerFrames.message(channel, missed.offset(), missed.data()));
+                first.add(ServerFrames.message(channel, missed.offset(), missed.data()));
             }
         }
-        for (OutboundFrame frame : live) {
-            if (frame.offset() > top.offset()) {
-                buffer.offer(frame);
-            }
-        }
+        // Live messages at or below top are covered (by recovery) or before this subscription (a fresh one).
+        buffer.release(channel, first, top.offset());
     }
 
     /** A subscribe whose stream could not be read: undone, so that the client may simply try again. On the loop. */

@@ -129,27 +129,33 @@ public final class SubscriberBuffer {
     }
 
     /**
-     * Stops holding the channel and returns what was held, in arrival (offset) order. Until a message above
-     * {@code floor} arrives, messages at or below it are dropped: they reached this node after the subscribe's
-     * read had already covered them (with Redis, the pub/sub delivery of a message can trail its stream entry).
-     * On the executor only.
+     * Ends the channel's hold, on the executor: queues {@code first} (the subscribe's reply and any recovered
+     * messages), then the held messages above {@code floor}, in arrival (offset) order; from then on live messages
+     * pass, except late ones at or below {@code floor} until the first above it arrives (with Redis the pub/sub
+     * delivery of a message can trail the stream entry the subscribe's read already covered).
      *
-     * @param floor the offset the subscriber holds now (what the reply and the recovered messages brought it to);
-     *              0 or less to filter nothing
+     * @param floor the offset the subscriber holds once {@code first} is out; 0 to filter nothing
      */
-    public List<OutboundFrame> release(String channel, long floor) {
+    public void release(String channel, List<OutboundFrame> first, long floor) {
         ConcurrentHashMap<String, Hold> map = held;
         Hold hold = map == null ? null : map.get(channel);
-        if (hold == null || hold.frames == null) {
-            return List.of();
+        ArrayDeque<OutboundFrame> frames = hold == null ? null : hold.frames;
+        if (frames == null) {
+            return; // not held (forgotten meanwhile: the subscription ended)
         }
-        List<OutboundFrame> frames = new ArrayList<>(hold.frames);
         hold.frames = null;
         hold.floor = floor;
         if (floor <= 0) {
             map.remove(channel, hold);
         }
-        return frames;
+        for (OutboundFrame frame : first) {
+            emit(frame);
+        }
+        for (OutboundFrame frame : frames) {
+            if (frame.offset() > floor) {
+                emit(frame);
+            }
+        }
     }
 
     /** Forgets the channel's hold, whatever its state (the subscription ended). Any thread. */
@@ -182,6 +188,13 @@ public final class SubscriberBuffer {
                 }
                 map.remove(frame.channel(), hold); // past the floor: from here on every frame passes
             }
+        }
+        return emit(frame);
+    }
+
+    private Offer emit(OutboundFrame frame) {
+        if (cut) {
+            return Offer.CLOSED;
         }
         switch (sink.tryEmitNext(frame)) {
             case OK -> {
