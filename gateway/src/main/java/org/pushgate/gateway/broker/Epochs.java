@@ -1,16 +1,18 @@
 package org.pushgate.gateway.broker;
 
-import java.security.SecureRandom;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** New stream epochs: 64 random bits, base 36 (so an epoch never repeats across restarts or evictions). */
+/**
+ * New stream epochs: 64 random bits, base 36. An epoch only has to differ from every earlier one of the same
+ * channel (across restarts and evictions), not to be secret, so ThreadLocalRandom (seeded per thread from the
+ * clocks) is enough; SecureRandom would read /dev/urandom on the publishing event loop.
+ */
 final class Epochs {
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Epochs() {
     }
 
     static String next() {
-        return Long.toUnsignedString(RANDOM.nextLong(), 36);
+        return Long.toUnsignedString(ThreadLocalRandom.current().nextLong() ^ System.nanoTime(), 36);
     }
 }
