@@ -1,22 +1,19 @@
 package org.pushgate.load;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+
+import org.pushgate.load.cli.LoadCommand;
+import org.pushgate.load.cli.LoadOptions;
+import org.pushgate.load.scenario.Scenarios;
+import org.pushgate.load.worker.WorkerProcess;
 
 import reactor.core.publisher.Hooks;
 
 /**
  * The load generator's entry point: {@code java -jar load-gen.jar <scenario> [options]}. Exit status: 0 when the
  * scenario's verdict passes, 1 when it fails, 2 for bad usage, 3 when the run itself broke.
- * {@code worker <scenario> ...} is the internal mode of the child processes (see {@link ChildWorkers}).
+ * {@code worker <scenario> ...} is the internal mode of the child processes (see {@code worker.ChildWorkers}).
  */
 public final class LoadGen {
 
@@ -30,42 +27,25 @@ public final class LoadGen {
     }
 
     static int run(String[] args) {
-        Options o;
+        LoadOptions o;
         try {
-            o = Options.parse(args);
+            o = LoadOptions.parse(args);
         }
-        catch (IllegalArgumentException e) {
+        catch (LoadCommand.UsageError e) {
             System.err.println("error: " + e.getMessage());
             System.err.println();
-            System.err.print(Options.usage(args.length > 0 && Options.SCENARIOS.contains(args[0]) ? args[0] : null));
+            System.err.print(e.usage());
             return 2;
         }
         if (o.help) {
-            System.out.print(Options.usage(o.scenario));
+            System.out.print(o.usage);
             return 0;
         }
         quietLogging(o.verbose);
         if (o.worker) {
-            return worker(o);
+            return WorkerProcess.run(o);
         }
-        System.out.println("pushgate load: " + o.scenario + " against ws://" + o.host + ":" + o.port + o.path
-                + " (hard limit " + o.hardTimeoutMs() / 1000 + " s)");
-        try (Run r = new Run(o)) {
-            return switch (o.scenario) {
-                case "connect" -> ConnectScenario.run(r);
-                case "fanout", "channels" -> FanoutScenario.run(r);
-                case "churn" -> ChurnScenario.run(r);
-                case "slow" -> SlowScenario.run(r);
-                default -> 2;
-            };
-        }
-        catch (RuntimeException e) {
-            System.err.println("error: the run failed: " + e);
-            if (o.verbose) {
-                e.printStackTrace();
-            }
-            return 3;
-        }
+        return Scenarios.run(o);
     }
 
     /**
@@ -84,88 +64,6 @@ public final class LoadGen {
         if (!verbose) {
             Hooks.onErrorDropped(e -> {
             });
-        }
-    }
-
-    /** A child process: holds its share, reports on stdout, obeys stall / wake / stop on stdin. */
-    static int worker(Options o) {
-        PrintStream out = System.out;
-        Worker w = new Worker(o, o.sourceAddresses);
-        long deadline = System.nanoTime() + o.hardTimeoutMs() * 1_000_000;
-        AtomicBoolean ticking = new AtomicBoolean(true);
-        Thread ticker = new Thread(() -> {
-            while (ticking.get()) {
-                try {
-                    Thread.sleep(1_000);
-                }
-                catch (InterruptedException e) {
-                    return;
-                }
-                if (ticking.get()) {
-                    line(out, "@progress " + Json.write(w.progress()));
-                }
-            }
-        }, "load-worker-progress");
-        ticker.setDaemon(true);
-        ticker.start();
-        try {
-            if (o.scenario.equals("churn")) {
-                w.churn(o.cycles, deadline);
-                ticking.set(false);
-                line(out, "@result " + Json.write(w.report()));
-                return 0;
-            }
-            BlockingQueue<String> commands = new LinkedBlockingQueue<>();
-            Thread stdin = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        commands.add(l.trim());
-                    }
-                }
-                catch (Exception ignored) {
-                    // Treated as end of input below.
-                }
-                commands.add("stop");
-            }, "load-worker-stdin");
-            stdin.setDaemon(true);
-            stdin.start();
-
-            w.ramp(deadline);
-            line(out, "@ready");
-            while (System.nanoTime() < deadline) {
-                String c = commands.poll(100, TimeUnit.MILLISECONDS);
-                if (c == null) {
-                    continue;
-                }
-                if (c.equals("stall")) {
-                    w.stall();
-                }
-                else if (c.equals("wake")) {
-                    w.wake();
-                }
-                else if (c.equals("stop")) {
-                    break;
-                }
-            }
-            ticking.set(false);
-            line(out, "@result " + Json.write(w.finish(5_000 + o.connections / 5L)));
-            return 0;
-        }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 3;
-        }
-        finally {
-            ticking.set(false);
-            ticker.interrupt();
-        }
-    }
-
-    private static void line(PrintStream out, String s) {
-        synchronized (out) {
-            out.println(s);
-            out.flush();
         }
     }
 }

@@ -7,6 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.pushgate.load.client.Frames;
+import org.pushgate.load.report.JsonCodec;
+
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import reactor.core.publisher.Flux;
@@ -29,7 +32,8 @@ final class FakeGateway implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final AtomicLong published = new AtomicLong();
-    private final AtomicLong offsets = new AtomicLong();
+    /** Per channel, as the gateway's streams: +1 per publish, offered in offset order. */
+    private final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
     private final AtomicLong slowDisconnects = new AtomicLong();
     private final int maxConnections;
     private final int bufferSize;
@@ -99,17 +103,20 @@ final class FakeGateway implements AutoCloseable {
                                     q.parameters().getOrDefault("channel", java.util.List.of())));
                         })
                         .post("/api/publish", (req, res) -> req.receive().aggregate().asString().flatMap(body -> {
-                            Map<String, Object> m = Json.parseObject(body);
-                            String channel = Json.str(m, "channel");
-                            String data = Json.write(m.get("data"));
+                            tools.jackson.databind.JsonNode m = JsonCodec.read(body);
+                            String channel = m.path("channel").asString();
+                            String data = m.path("data").toString();
                             Set<Sub> subs = channels.getOrDefault(channel, Set.of());
-                            String frame = "{\"op\":\"message\",\"channel\":\"" + channel + "\",\"offset\":"
-                                    + offsets.incrementAndGet() + ",\"data\":" + data + "}";
+                            AtomicLong offset = offsets.computeIfAbsent(channel, k -> new AtomicLong());
                             published.incrementAndGet();
                             int n = 0;
-                            for (Sub s : subs) {
-                                s.offer(frame);
-                                n++;
+                            synchronized (offset) {
+                                String frame = "{\"op\":\"message\",\"channel\":\"" + channel + "\",\"offset\":"
+                                        + offset.incrementAndGet() + ",\"data\":" + data + "}";
+                                for (Sub s : subs) {
+                                    s.offer(frame);
+                                    n++;
+                                }
                             }
                             return res.header("Content-Type", "application/json")
                                     .sendString(Mono.just("{\"subscribers\":" + n + "}")).then();

@@ -12,6 +12,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.pushgate.load.report.JsonCodec;
+import org.pushgate.load.worker.FailureCause;
+
+import tools.jackson.databind.JsonNode;
 
 /**
  * The scenarios end to end, over real sockets on loopback, against {@link FakeGateway}: small, bounded runs
@@ -37,80 +41,124 @@ class ScenariosAgainstFakeGatewayTest {
         }
     }
 
-    private Map<String, Object> run(int expectedStatus, String scenario, String... options) throws Exception {
+    private JsonNode run(int expectedStatus, String scenario, String... options) throws Exception {
         Path out = dir.resolve(scenario + ".json");
         // A generous in-flight bound: a slow first second of a cold JVM must not put the publisher behind schedule.
         List<String> args = new ArrayList<>(List.of(scenario, "--port", String.valueOf(gateway.port()), "--quiet",
                 "--out", out.toString(), "--timeout", "60s", "--publish-concurrency", "128"));
         args.addAll(List.of(options));
         int status = LoadGen.run(args.toArray(new String[0]));
-        Map<String, Object> result = Json.parseObject(Files.readString(out));
-        assertThat(status).as("exit status; verdict %s", result.get("verdict")).isEqualTo(expectedStatus);
+        JsonNode result = JsonCodec.read(Files.readString(out));
+        if (expectedStatus >= 0) {
+            assertThat(status).as("exit status; verdict %s", result.get("verdict")).isEqualTo(expectedStatus);
+        }
         assertThat(Files.readString(dir.resolve(scenario + ".html"))).contains("<svg").doesNotContain("<script");
         return result;
+    }
+
+    /** The numeric properties of one object of the result. */
+    private static Map<String, Long> longs(JsonNode object) {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        object.properties().forEach(e -> {
+            if (e.getValue().isNumber()) {
+                out.put(e.getKey(), e.getValue().asLong());
+            }
+        });
+        return out;
     }
 
     @Test
     void fanoutDeliversEveryMessageToEverySubscriberAndMeasuresLatency() throws Exception {
         gateway = new FakeGateway(0, 10_000, 4096);
-        Map<String, Object> r = run(0, "fanout", "--connections", "20", "--publish-rate", "50", "--duration", "1s",
+        JsonNode r = run(0, "fanout", "--connections", "20", "--publish-rate", "50", "--duration", "1s",
                 "--warmup", "1s");
-        Map<String, Object> delivery = Json.obj(r, "delivery");
-        assertThat(delivery.get("expected")).isEqualTo(50L * 20);
-        assertThat(delivery.get("received")).isEqualTo(50L * 20);
-        Map<String, Object> lat = Json.obj(Json.obj(Json.obj(r, "latencies"), "Publish-to-receive"), "measured");
-        assertThat(lat.get("count")).isEqualTo(1000L);
-        assertThat(Json.dbl(lat, "p99Ms")).isPositive();
-        assertThat(Json.obj(Json.obj(r, "server"), "before")).containsKey("connectionsActive");
-        assertThat(Json.list(r, "series")).isNotEmpty();
+        JsonNode delivery = r.path("delivery");
+        assertThat(delivery.path("expected").asLong()).isEqualTo(50L * 20);
+        assertThat(delivery.path("received").asLong()).isEqualTo(50L * 20);
+        JsonNode lat = r.path("latencies").path("Publish-to-receive").path("measured");
+        assertThat(lat.path("count").asLong()).isEqualTo(1000L);
+        assertThat(lat.path("p99Ms").asDouble()).isPositive();
+        assertThat(r.path("server").path("before").has("connectionsActive")).isTrue();
+        assertThat(r.path("series").isEmpty()).isFalse();
     }
 
     @Test
     void channelsCountsExpectedDeliveriesPerChannel() throws Exception {
         gateway = new FakeGateway(0, 10_000, 4096);
-        Map<String, Object> r = run(0, "channels", "--connections", "30", "--channels", "7", "--publish-rate", "70",
+        JsonNode r = run(0, "channels", "--connections", "30", "--channels", "7", "--publish-rate", "70",
                 "--duration", "1s", "--warmup", "1s");
-        Map<String, Object> delivery = Json.obj(r, "delivery");
+        JsonNode delivery = r.path("delivery");
         // 70 messages round-robin over 7 channels; channels 0 and 1 have 5 subscribers, the others 4.
-        assertThat(delivery.get("expected")).isEqualTo(10L * 30);
-        assertThat(delivery.get("received")).isEqualTo(10L * 30);
+        assertThat(delivery.path("expected").asLong()).isEqualTo(10L * 30);
+        assertThat(delivery.path("received").asLong()).isEqualTo(10L * 30);
     }
 
     @Test
     void workerProcessesShareTheConnectionsAndTheirResultsAreMerged() throws Exception {
         gateway = new FakeGateway(0, 10_000, 4096);
-        Map<String, Object> r = run(0, "fanout", "--connections", "21", "--processes", "2", "--publish-rate", "40",
+        JsonNode r = run(0, "fanout", "--connections", "21", "--processes", "2", "--publish-rate", "40",
                 "--duration", "1s", "--warmup", "1s", "--source-addresses", "127.0.0.1,127.0.0.2");
-        assertThat(Json.obj(r, "generator").get("processes")).isEqualTo(2L);
-        assertThat(Json.obj(r, "connections").get("established")).isEqualTo(21L);
-        Map<String, Object> delivery = Json.obj(r, "delivery");
-        assertThat(delivery.get("expected")).isEqualTo(40L * 21);
-        assertThat(delivery.get("received")).isEqualTo(40L * 21);
+        assertThat(r.path("generator").path("processes").asLong()).isEqualTo(2L);
+        assertThat(r.path("connections").path("established").asLong()).isEqualTo(21L);
+        JsonNode delivery = r.path("delivery");
+        assertThat(delivery.path("expected").asLong()).isEqualTo(40L * 21);
+        assertThat(delivery.path("received").asLong()).isEqualTo(40L * 21);
+    }
+
+    @Test
+    void slowWithStalledSubscribersOnChannelsOfTheirOwnChecksOrderAndReportsTheQueueBound() throws Exception {
+        gateway = new FakeGateway(0, 10_000, 64);
+        // Any verdict: p99 and memory on a shared machine are not this test's business, the bookkeeping is.
+        JsonNode r = run(-1, "slow", "--stalled", "3", "--fast-per-channel", "2", "--message-bytes", "20000",
+                "--publish-rate", "60", "--duration", "1s", "--warmup", "0", "--slow-receive-buffer", "4096");
+        assertThat(r.path("connections").path("established").asLong()).isEqualTo(9L);
+        JsonNode slow = r.path("slow");
+        assertThat(slow.path("slowSubscribers").asLong()).isEqualTo(3L);
+        assertThat(slow.path("channels").asLong()).isEqualTo(3L);
+        assertThat(slow.path("messageBytes").asLong()).isEqualTo(20_000L);
+        assertThat(slow.path("fastOffsetsSeen").asLong()).isPositive();
+        assertThat(r.path("memory").path("stalledQueueBoundBytes").asLong()).isEqualTo(3L * 1024 * 1024);
+        // Each message (round-robin over the 3 channels) is expected by the 2 fast subscribers of its channel.
+        assertThat(slow.path("expectedFastDeliveriesBaseline").asLong())
+                .isEqualTo(r.path("publishBaseline").path("ok").asLong() * 2).isPositive();
+        assertThat(check(r, "fast subscribers get every message in order").path("pass").asBoolean())
+                .as("%s", check(r, "fast subscribers get every message in order")).isTrue();
+        assertThat(check(r, "fast subscribers lose nothing").path("pass").asBoolean())
+                .as("%s", check(r, "fast subscribers lose nothing")).isTrue();
+    }
+
+    private static JsonNode check(JsonNode result, String name) {
+        for (JsonNode c : result.path("verdict").path("checks")) {
+            if (c.path("name").asString().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check '" + name + "' in " + result.path("verdict"));
     }
 
     @Test
     void churnReturnsTheGaugesToBaseline() throws Exception {
         gateway = new FakeGateway(0, 10_000, 4096);
-        Map<String, Object> r = run(0, "churn", "--cycles", "150", "--concurrency", "8", "--warmup-cycles", "10",
+        JsonNode r = run(0, "churn", "--cycles", "150", "--concurrency", "8", "--warmup-cycles", "10",
                 "--settle-timeout", "5s");
-        Map<String, Object> churn = Json.obj(r, "churn");
-        assertThat(churn.get("completed")).isEqualTo(150L);
-        assertThat(Json.obj(churn, "afterSettle")).containsEntry("connectionsActive", 0L)
+        JsonNode churn = r.path("churn");
+        assertThat(churn.path("completed").asLong()).isEqualTo(150L);
+        assertThat(longs(churn.path("afterSettle"))).containsEntry("connectionsActive", 0L)
                 .containsEntry("subscriptionsActive", 0L).containsEntry("channelsActive", 0L);
     }
 
     @Test
     void connectCountsTheAdmissionValvesRejectionsApartFromErrors() throws Exception {
         gateway = new FakeGateway(0, 10, 64);
-        Map<String, Object> r = run(1, "connect", "--connections", "15", "--rate", "0", "--duration", "500ms");
-        Map<String, Object> c = Json.obj(r, "connections");
-        assertThat(c.get("established")).isEqualTo(10L);
-        assertThat(c.get("rejected503")).isEqualTo(5L);
-        assertThat(Json.obj(c, "failuresByCause")).containsOnlyKeys(FailureCause.REJECTED_503);
+        JsonNode r = run(1, "connect", "--connections", "15", "--rate", "0", "--duration", "500ms");
+        JsonNode c = r.path("connections");
+        assertThat(c.path("established").asLong()).isEqualTo(10L);
+        assertThat(c.path("rejected503").asLong()).isEqualTo(5L);
+        assertThat(longs(c.path("failuresByCause"))).containsOnlyKeys(FailureCause.REJECTED_503);
 
-        Map<String, Object> allowed = run(0, "connect", "--connections", "15", "--rate", "0", "--duration", "500ms",
+        JsonNode allowed = run(0, "connect", "--connections", "15", "--rate", "0", "--duration", "500ms",
                 "--allow-rejections");
-        assertThat(Json.obj(allowed, "connections").get("rejected503")).isEqualTo(5L);
+        assertThat(allowed.path("connections").path("rejected503").asLong()).isEqualTo(5L);
     }
 
     @Test
@@ -123,7 +171,7 @@ class ScenariosAgainstFakeGatewayTest {
         int status = LoadGen.run(new String[] {"fanout", "--port", String.valueOf(port), "--quiet", "--connections", "5",
                 "--publish-rate", "10", "--duration", "1s", "--warmup", "0", "--out", out.toString(), "--timeout", "30s"});
         assertThat(status).isEqualTo(1);
-        Map<String, Object> r = Json.parseObject(Files.readString(out));
-        assertThat(Json.obj(Json.obj(r, "connections"), "failuresByCause")).containsEntry("connect_refused", 5L);
+        JsonNode r = JsonCodec.read(Files.readString(out));
+        assertThat(longs(r.path("connections").path("failuresByCause"))).containsEntry("connect_refused", 5L);
     }
 }

@@ -18,7 +18,7 @@ class AdmissionConfiguration {
         ConnectionRate rate = limits.connectionsPerSecondPerAddress() > 0
                 ? new ConnectionRate(limits.connectionsPerSecondPerAddress(), System::nanoTime) : null;
         Admission admission = new Admission(max, limits.maxConnectionsPerAddress(), rate);
-        metrics.gauge(GatewayMeter.CONNECTION_LIMIT, "The connection limit in force (503 above it)", admission::maxConnections);
+        metrics.gauge(GatewayMeter.CONNECTION_LIMIT, admission::maxConnections);
         return admission;
     }
 }

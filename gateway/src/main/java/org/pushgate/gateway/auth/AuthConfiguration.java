@@ -3,8 +3,9 @@ package org.pushgate.gateway.auth;
 import org.pushgate.gateway.config.GatewayProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 
-/** Wires client authentication ({@code gateway.auth.*}). */
+/** Wires client authentication ({@code gateway.auth.*}) and the access filter of the HTTP APIs. */
 @Configuration(proxyBeanMethods = false)
 class AuthConfiguration {
 
@@ -16,5 +17,13 @@ class AuthConfiguration {
         }
         return new ClientAuth(AuthMode.JWT, new JwtTokenVerifier(auth.jwt()),
                 new ChannelPolicy(auth.namespaces(), auth.defaultAccess()), auth.connectTimeout(), auth.jwt().clockSkew());
+    }
+
+    /** Guards {@code /api} and {@code /admin}: the API key, server JWT scopes, or loopback only. */
+    @Bean
+    @Order(-100)
+    ApiAccessFilter apiAccessFilter(GatewayProperties properties) {
+        GatewayProperties.Api api = properties.api();
+        return new ApiAccessFilter(api.key(), api.jwt().configured() ? new JwtTokenVerifier(api.jwt()) : null);
     }
 }

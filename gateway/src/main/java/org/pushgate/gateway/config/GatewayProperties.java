@@ -14,9 +14,10 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Every {@code gateway.*} setting, typed and validated at startup. A bad value fails the start with a
- * message that names the key; defaults are the safe production values documented in the README.
+ * message that names the key, and so does a key that is none of these components ({@link UnknownKeysCheck}
+ * derives the known keys from them); defaults are the safe production values documented in the README.
  */
-@ConfigurationProperties("gateway")
+@ConfigurationProperties(GatewayProperties.PREFIX)
 public record GatewayProperties(
         @DefaultValue Heartbeat heartbeat,
         @DefaultValue Liveness liveness,
@@ -29,6 +30,8 @@ public record GatewayProperties(
         @DefaultValue History history,
         @DefaultValue Broker broker,
         @DefaultValue("") List<String> allowedOrigins) {
+
+    public static final String PREFIX = "gateway";
 
     public GatewayProperties {
         allowedOrigins = allowedOrigins == null ? List.of()

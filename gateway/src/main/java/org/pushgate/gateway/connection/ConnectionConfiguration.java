@@ -23,8 +23,8 @@ class ConnectionConfiguration {
     @Bean
     ConnectionRegistry connectionRegistry(GatewayMetrics metrics) {
         ConnectionRegistry registry = new ConnectionRegistry();
-        metrics.gauge(GatewayMeter.CONNECTIONS_ACTIVE, "Open client connections", registry::size);
-        metrics.gauge(GatewayMeter.TIMERS_ACTIVE, "Per-connection timers (heartbeat, liveness) scheduled", registry::activeTimers);
+        metrics.gauge(GatewayMeter.CONNECTIONS_ACTIVE, registry::size);
+        metrics.gauge(GatewayMeter.TIMERS_ACTIVE, registry::activeTimers);
         return registry;
     }
 
@@ -41,7 +41,7 @@ class ConnectionConfiguration {
         // The fence's reclaim pass reads every connection's buffer: on a timer worker, never on an event loop.
         OutboundBudget budget = new OutboundBudget(outbound.totalQueuedBytesLimit(), registry::buffers,
                 task -> connectionTimers.schedule(task));
-        metrics.gauge(GatewayMeter.OUTBOUND_QUEUED_BYTES, "Payload bytes queued in every subscriber buffer", budget::queuedBytes);
+        metrics.gauge(GatewayMeter.OUTBOUND_QUEUED_BYTES, budget::queuedBytes);
         return new BufferSettings(outbound.bufferSize(), outbound.maxQueuedBytes().toBytes(), outbound.overflow(), budget,
                 metrics);
     }

@@ -14,12 +14,12 @@ import org.pushgate.gateway.connection.Connection;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -67,15 +67,13 @@ public final class ConnectionAuditor implements SmartLifecycle {
     private volatile Disposable periodic;
 
     public ConnectionAuditor(Hub hub, ConnectionRegistry registry, Scheduler scheduler,
-                             Duration interval, MeterRegistry meters) {
+                             Duration interval, GatewayMetrics metrics) {
         this.hub = hub;
         this.registry = registry;
         this.scheduler = scheduler;
         this.interval = interval;
-        this.orphanSubscriptions = Counter.builder("gateway.orphans.reclaimed").tag("kind", "subscription")
-                .description("Resources the auditor found without an owner and released").register(meters);
-        this.orphanConnections = Counter.builder("gateway.orphans.reclaimed").tag("kind", "connection")
-                .description("Resources the auditor found without an owner and released").register(meters);
+        this.orphanSubscriptions = metrics.orphansReclaimed(GatewayMetrics.Orphan.SUBSCRIPTION);
+        this.orphanConnections = metrics.orphansReclaimed(GatewayMetrics.Orphan.CONNECTION);
     }
 
     /** One reconciliation pass. Safe to call at any time; passes never overlap. */

@@ -4,13 +4,13 @@ import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.config.GatewayProperties;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.hub.Hub;
+import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.scheduler.Scheduler;
 
 /** Wires the orphan auditor and the admin endpoints. */
@@ -19,8 +19,8 @@ class DiagnosticsConfiguration {
 
     @Bean
     ConnectionAuditor connectionAuditor(Hub hub, ConnectionRegistry registry, Scheduler connectionTimers,
-                                        GatewayProperties properties, MeterRegistry meters) {
-        return new ConnectionAuditor(hub, registry, connectionTimers, properties.audit().interval(), meters);
+                                        GatewayProperties properties, GatewayMetrics metrics) {
+        return new ConnectionAuditor(hub, registry, connectionTimers, properties.audit().interval(), metrics);
     }
 
     @Bean

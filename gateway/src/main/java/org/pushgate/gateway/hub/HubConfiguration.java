@@ -12,8 +12,8 @@ class HubConfiguration {
     @Bean
     Hub hub(GatewayMetrics metrics) {
         LocalHub hub = new LocalHub(metrics);
-        metrics.gauge(GatewayMeter.SUBSCRIPTIONS_ACTIVE, "Channel subscriptions held by open connections", hub::subscriptionCount);
-        metrics.gauge(GatewayMeter.CHANNELS_ACTIVE, "Channels with at least one subscriber", hub::channelCount);
+        metrics.gauge(GatewayMeter.SUBSCRIPTIONS_ACTIVE, hub::subscriptionCount);
+        metrics.gauge(GatewayMeter.CHANNELS_ACTIVE, hub::channelCount);
         return hub;
     }
 }

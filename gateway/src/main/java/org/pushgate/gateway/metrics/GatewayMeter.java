@@ -1,34 +1,136 @@
 package org.pushgate.gateway.metrics;
 
-/** Every meter the gateway registers, with its Prometheus name. */
-public enum GatewayMeter {
-    CONNECTIONS_ACTIVE("gateway.connections.active", "gateway_connections_active"),
-    SUBSCRIPTIONS_ACTIVE("gateway.subscriptions.active", "gateway_subscriptions_active"),
-    CHANNELS_ACTIVE("gateway.channels.active", "gateway_channels_active"),
-    TIMERS_ACTIVE("gateway.connection.timers.active", "gateway_connection_timers_active"),
-    CONNECTION_LIMIT("gateway.connections.limit", "gateway_connections_limit"),
-    MESSAGES_PUBLISHED("gateway.messages.published", "gateway_messages_published_total"),
-    MESSAGES_DELIVERED("gateway.messages.delivered", "gateway_messages_delivered_total"),
-    MESSAGES_DROPPED("gateway.messages.dropped", "gateway_messages_dropped_total"),
-    DISCONNECTS("gateway.disconnects", "gateway_disconnects_total"),
-    CONNECTIONS_REJECTED("gateway.connections.rejected", "gateway_connections_rejected_total"),
-    HISTORY_STREAMS_DROPPED("gateway.history.streams.dropped", "gateway_history_streams_dropped_total"),
-    OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", "gateway_outbound_queued_bytes"),
-    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages");
+import io.micrometer.common.docs.KeyName;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.docs.MeterDocumentation;
 
-    private final String meterName;
-    private final String prometheusName;
+/**
+ * Every meter the gateway registers, documented in one place (in the style of reactor-netty's
+ * {@code HttpServerMeters}): its Micrometer name, type, description, base unit and tag keys.
+ * {@link GatewayMetrics} registers each meter only through its constant here, so a meter cannot exist
+ * without this documentation. The Prometheus names (dots become underscores, counters gain {@code _total},
+ * the base unit is appended) are the ones the README's Metrics table lists.
+ */
+public enum GatewayMeter implements MeterDocumentation {
 
-    GatewayMeter(String meterName, String prometheusName) {
-        this.meterName = meterName;
-        this.prometheusName = prometheusName;
+    /** Open client connections. */
+    CONNECTIONS_ACTIVE("gateway.connections.active", Meter.Type.GAUGE,
+            "Open client connections"),
+
+    /** Channel subscriptions held by open connections. */
+    SUBSCRIPTIONS_ACTIVE("gateway.subscriptions.active", Meter.Type.GAUGE,
+            "Channel subscriptions held by open connections"),
+
+    /** Channels with at least one subscriber. */
+    CHANNELS_ACTIVE("gateway.channels.active", Meter.Type.GAUGE,
+            "Channels with at least one subscriber"),
+
+    /** Per-connection timers scheduled: 2 per connection, 3 in jwt mode (the auth deadline). */
+    TIMERS_ACTIVE("gateway.connection.timers.active", Meter.Type.GAUGE,
+            "Per-connection timers (heartbeat, liveness) scheduled"),
+
+    /** The connection limit in force. */
+    CONNECTION_LIMIT("gateway.connections.limit", Meter.Type.GAUGE,
+            "The connection limit in force (503 above it)"),
+
+    /** Publishes, counted once per channel. */
+    MESSAGES_PUBLISHED("gateway.messages.published", Meter.Type.COUNTER,
+            "Messages published to a channel (once per channel per publish)"),
+
+    /** Message frames handed to client sockets. */
+    MESSAGES_DELIVERED("gateway.messages.delivered", Meter.Type.COUNTER,
+            "Message frames handed to a client socket"),
+
+    /** Messages a subscriber did not get: {@code slow_consumer}, {@code drop_oldest}, {@code contended}. */
+    MESSAGES_DROPPED("gateway.messages.dropped", Meter.Type.COUNTER,
+            "Messages a subscriber did not get, by reason", null, Tag.REASON),
+
+    /** Connections ended, by close reason. */
+    DISCONNECTS("gateway.disconnects", Meter.Type.COUNTER,
+            "Connections ended, by reason", null, Tag.REASON),
+
+    /** Refused upgrades, by reason. */
+    CONNECTIONS_REJECTED("gateway.connections.rejected", Meter.Type.COUNTER,
+            "WebSocket upgrades refused (403 origin, 429 rate, 503 limits and shutdown), by reason", null, Tag.REASON),
+
+    /** History streams dropped, by reason ({@code expired}, {@code memory}): their next use starts a new epoch. */
+    HISTORY_STREAMS_DROPPED("gateway.history.streams.dropped", Meter.Type.COUNTER,
+            "History streams dropped (their next use starts a new epoch), by reason", null, Tag.REASON),
+
+    /** Payload bytes queued in every subscriber buffer together: the process fence applies to it. */
+    OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", Meter.Type.GAUGE,
+            "Payload bytes queued in every subscriber buffer"),
+
+    /** A subscriber buffer's depth after a frame had to wait in it; frames the socket took at once are not recorded. */
+    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", Meter.Type.DISTRIBUTION_SUMMARY,
+            "Depth of a subscriber's outbound buffer after a frame had to wait in it (frames sent at once are not recorded)",
+            "messages"),
+
+    /** Resources the auditor found without an owner and released (should stay 0): {@code subscription}, {@code connection}. */
+    ORPHANS_RECLAIMED("gateway.orphans.reclaimed", Meter.Type.COUNTER,
+            "Resources the auditor found without an owner and released", null, Tag.KIND);
+
+    private final String name;
+    private final Meter.Type type;
+    private final String description;
+    private final String baseUnit;
+    private final Tag[] tags;
+
+    GatewayMeter(String name, Meter.Type type, String description) {
+        this(name, type, description, null);
     }
 
-    public String meterName() {
-        return meterName;
+    GatewayMeter(String name, Meter.Type type, String description, String baseUnit, Tag... tags) {
+        this.name = name;
+        this.type = type;
+        this.description = description;
+        this.baseUnit = baseUnit;
+        this.tags = tags;
     }
 
-    public String prometheusName() {
-        return prometheusName;
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    @Override
+    public Meter.Type getType() {
+        return type;
+    }
+
+    /** The meter's description (Prometheus HELP); MeterDocumentation keeps it in Javadoc only, we need it at runtime. */
+    public String getDescription() {
+        return description;
+    }
+
+    @Override
+    public String getBaseUnit() {
+        return baseUnit;
+    }
+
+    @Override
+    public KeyName[] getKeyNames() {
+        return tags.clone();
+    }
+
+    /** The tag keys of the gateway's meters. */
+    public enum Tag implements KeyName {
+
+        /** Why a message was dropped, a connection ended or an upgrade was refused. */
+        REASON("reason"),
+
+        /** What kind of resource the auditor reclaimed. */
+        KIND("kind");
+
+        private final String key;
+
+        Tag(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String asString() {
+            return key;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.pushgate.gateway.metrics;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -9,14 +10,18 @@ import org.pushgate.gateway.connection.CloseReason;
 import org.pushgate.gateway.connection.ConnectionEvents;
 import org.pushgate.gateway.hub.HubEvents;
 
+import io.micrometer.common.docs.KeyName;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 
 /**
- * The gateway's meters, all registered up front (no lookups on the hot path). The names, as Prometheus
- * shows them, are documented in the README; {@link GatewayMeter} lists them.
+ * The gateway's meters, all registered up front (no lookups on the hot path), each through its
+ * {@link GatewayMeter} constant, which documents its name, type, description, unit and tags. The names, as
+ * Prometheus shows them, are documented in the README.
  */
 public final class GatewayMetrics implements HubEvents, ConnectionEvents {
 
@@ -27,37 +32,78 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final Map<CloseReason, Counter> disconnects = new EnumMap<>(CloseReason.class);
     private final Map<Admission.Rejection, Counter> rejected = new EnumMap<>(Admission.Rejection.class);
     private final DistributionSummary bufferDepth;
-    private final Map<String, Counter> streamsDropped = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Orphan, Counter> orphans = new EnumMap<>(Orphan.class);
+    private final Map<String, Counter> streamsDropped = new java.util.HashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.published = Counter.builder(GatewayMeter.MESSAGES_PUBLISHED.meterName())
-                .description("Messages published to a channel (once per channel per publish)").register(registry);
-        this.delivered = Counter.builder(GatewayMeter.MESSAGES_DELIVERED.meterName())
-                .description("Message frames handed to a client socket").register(registry);
+        this.published = counter(GatewayMeter.MESSAGES_PUBLISHED);
+        this.delivered = counter(GatewayMeter.MESSAGES_DELIVERED);
         for (HubEvents.DropReason reason : HubEvents.DropReason.values()) {
-            dropped.put(reason, Counter.builder(GatewayMeter.MESSAGES_DROPPED.meterName())
-                    .description("Messages a subscriber did not get, by reason")
-                    .tag("reason", reason.name().toLowerCase()).register(registry));
+            dropped.put(reason, counter(GatewayMeter.MESSAGES_DROPPED, reason.name().toLowerCase()));
         }
         for (CloseReason reason : CloseReason.values()) {
-            disconnects.put(reason, Counter.builder(GatewayMeter.DISCONNECTS.meterName())
-                    .description("Connections ended, by reason").tag("reason", reason.tag()).register(registry));
+            disconnects.put(reason, counter(GatewayMeter.DISCONNECTS, reason.tag()));
         }
         for (Admission.Rejection reason : Admission.Rejection.values()) {
-            rejected.put(reason, Counter.builder(GatewayMeter.CONNECTIONS_REJECTED.meterName())
-                    .description("WebSocket upgrades refused (403 origin, 429 rate, 503 limits and shutdown), by reason").tag("reason", reason.tag()).register(registry));
+            rejected.put(reason, counter(GatewayMeter.CONNECTIONS_REJECTED, reason.tag()));
         }
-        this.bufferDepth = DistributionSummary.builder(GatewayMeter.OUTBOUND_BUFFER_DEPTH.meterName())
-                .description("Depth of a subscriber's outbound buffer after a frame had to wait in it (frames sent at once are not recorded)")
-                .baseUnit("messages")
+        for (String reason : new String[] {"expired", "memory"}) {
+            streamsDropped.put(reason, counter(GatewayMeter.HISTORY_STREAMS_DROPPED, reason));
+        }
+        for (Orphan kind : Orphan.values()) {
+            orphans.put(kind, counter(GatewayMeter.ORPHANS_RECLAIMED, kind.name().toLowerCase()));
+        }
+        this.bufferDepth = DistributionSummary.builder(GatewayMeter.OUTBOUND_BUFFER_DEPTH.getName())
+                .description(GatewayMeter.OUTBOUND_BUFFER_DEPTH.getDescription())
+                .baseUnit(GatewayMeter.OUTBOUND_BUFFER_DEPTH.getBaseUnit())
+                .tags(tags(GatewayMeter.OUTBOUND_BUFFER_DEPTH, Meter.Type.DISTRIBUTION_SUMMARY))
                 .serviceLevelObjectives(1, 4, 16, 64, 256, 1024, 4096)
                 .register(registry);
     }
 
+    /** What the auditor reclaims: the {@code kind} of {@code gateway_orphans_reclaimed_total}. */
+    public enum Orphan {
+        /** A hub subscriber that no registered connection owns. */
+        SUBSCRIPTION,
+        /** A registry entry whose socket or release is gone. */
+        CONNECTION
+    }
+
+    /** The counter of orphans of this kind the auditor reclaimed (registered up front, like every meter). */
+    public Counter orphansReclaimed(Orphan kind) {
+        return orphans.get(kind);
+    }
+
+    private Counter counter(GatewayMeter meter, String... tagValues) {
+        return Counter.builder(meter.getName())
+                .description(meter.getDescription())
+                .baseUnit(meter.getBaseUnit())
+                .tags(tags(meter, Meter.Type.COUNTER, tagValues))
+                .register(registry);
+    }
+
+    /** The meter's documented tag keys paired with these values; refuses a meter used against its documentation. */
+    private static Tags tags(GatewayMeter meter, Meter.Type type, String... values) {
+        KeyName[] keys = meter.getKeyNames();
+        if (meter.getType() != type || keys.length != values.length) {
+            throw new IllegalArgumentException(meter + " is documented as a " + meter.getType() + " with tags "
+                    + Arrays.toString(keys) + ", not registered as a " + type + " with " + values.length + " tag value(s)");
+        }
+        Tags tags = Tags.empty();
+        for (int i = 0; i < keys.length; i++) {
+            tags = tags.and(keys[i].asString(), values[i]);
+        }
+        return tags;
+    }
+
     /** Registers a gauge whose value is read from the gateway's own state at scrape time. */
-    public void gauge(GatewayMeter meter, String description, Supplier<Number> value) {
-        Gauge.builder(meter.meterName(), value).description(description).register(registry);
+    public void gauge(GatewayMeter meter, Supplier<Number> value) {
+        Gauge.builder(meter.getName(), value)
+                .description(meter.getDescription())
+                .baseUnit(meter.getBaseUnit())
+                .tags(tags(meter, Meter.Type.GAUGE))
+                .register(registry);
     }
 
     @Override
@@ -87,9 +133,11 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
 
     /** A history stream dropped, by reason ({@code expired}, {@code memory}). */
     public void streamDropped(String reason) {
-        streamsDropped.computeIfAbsent(reason, r -> Counter.builder(GatewayMeter.HISTORY_STREAMS_DROPPED.meterName())
-                .description("History streams dropped (their next use starts a new epoch), by reason")
-                .tag("reason", r).register(registry)).increment();
+        Counter counter = streamsDropped.get(reason);
+        if (counter == null) {
+            throw new IllegalArgumentException("undocumented stream drop reason " + reason);
+        }
+        counter.increment();
     }
 
     public void rejected(Admission.Rejection reason) {

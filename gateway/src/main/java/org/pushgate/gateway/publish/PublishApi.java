@@ -12,10 +12,11 @@ import org.pushgate.gateway.broker.BrokerUnavailableException;
 import org.pushgate.gateway.broker.Published;
 import org.pushgate.gateway.broker.StreamMessage;
 import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.web.ErrorResponses;
+import org.pushgate.gateway.web.RejectedRequest;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyExtractors;
@@ -64,7 +65,7 @@ final class PublishApi {
                     return broker.publish(channel, data);
                 })
                 .flatMap(published -> ok(answer(published)))
-                .onErrorResume(ApiError.Rejected.class, ApiError.Rejected::respond)
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
                 .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
     }
 
@@ -83,9 +84,8 @@ final class PublishApi {
      * the offset).
      */
     private static Mono<ServerResponse> unavailable(BrokerUnavailableException error) {
-        return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON)
-                .header(HttpHeaders.RETRY_AFTER, "1")
-                .bodyValue(Map.of("error", "broker_unavailable", "message", "the broker did not answer in time; retry"));
+        return ErrorResponses.respond(HttpStatus.SERVICE_UNAVAILABLE, "broker_unavailable",
+                "the broker did not answer in time; retry", 1);
     }
 
     /**
@@ -122,7 +122,7 @@ final class PublishApi {
                     });
                 })
                 .flatMap(this::ok)
-                .onErrorResume(ApiError.Rejected.class, ApiError.Rejected::respond)
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
                 .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
     }
 
@@ -164,7 +164,7 @@ final class PublishApi {
                             });
                 })
                 .flatMap(this::ok)
-                .onErrorResume(ApiError.Rejected.class, ApiError.Rejected::respond)
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
                 .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
     }
 
@@ -174,7 +174,7 @@ final class PublishApi {
 
     private Mono<JsonNode> body(ServerRequest request) {
         return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
-                .onErrorMap(DataBufferLimitException.class, e -> new ApiError.Rejected(HttpStatus.BAD_REQUEST,
+                .onErrorMap(DataBufferLimitException.class, e -> new RejectedRequest(HttpStatus.BAD_REQUEST,
                         "body_too_large", "request body exceeds " + maxBodyBytes + " bytes"))
                 .map(this::parse)
                 .switchIfEmpty(Mono.error(() -> bad("empty_body", "request body is empty; send a JSON object")));
@@ -233,7 +233,7 @@ final class PublishApi {
         return mapper.writeValueAsBytes(data);
     }
 
-    private static ApiError.Rejected bad(String code, String message) {
-        return new ApiError.Rejected(HttpStatus.BAD_REQUEST, code, message);
+    private static RejectedRequest bad(String code, String message) {
+        return new RejectedRequest(HttpStatus.BAD_REQUEST, code, message);
     }
 }

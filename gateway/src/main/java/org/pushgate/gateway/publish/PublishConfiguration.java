@@ -1,17 +1,15 @@
 package org.pushgate.gateway.publish;
 
-import org.pushgate.gateway.auth.JwtTokenVerifier;
 import org.pushgate.gateway.broker.Broker;
 import org.pushgate.gateway.config.GatewayProperties;
 import org.pushgate.gateway.protocol.ChannelNames;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.annotation.Order;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-/** Wires the HTTP publish API and the access filter in front of {@code /api} and {@code /admin}. */
+/** Wires the HTTP publish API. */
 @Configuration(proxyBeanMethods = false)
 class PublishConfiguration {
 
@@ -28,12 +26,5 @@ class PublishConfiguration {
                 .POST("/api/broadcast", api::broadcast)
                 .GET("/api/history", api::history)
                 .build();
-    }
-
-    @Bean
-    @Order(-100)
-    ApiAccessFilter apiAccessFilter(GatewayProperties properties) {
-        GatewayProperties.Api api = properties.api();
-        return new ApiAccessFilter(api.key(), api.jwt().configured() ? new JwtTokenVerifier(api.jwt()) : null);
     }
 }

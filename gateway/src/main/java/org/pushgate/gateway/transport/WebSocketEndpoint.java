@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.auth.BearerToken;
 import org.pushgate.gateway.connection.ConnectionPipeline;
 import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.web.ErrorResponses;
@@ -90,7 +91,7 @@ final class WebSocketEndpoint implements HttpHandler {
         java.util.Map<String, List<String>> query = new QueryStringDecoder(nativeRequest.uri()).parameters();
         List<String> channels = query.getOrDefault("channel", List.of());
         List<String> since = query.getOrDefault("since", List.of());
-        String token = ErrorResponses.bearerToken(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        String token = BearerToken.parse(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         // Whatever happens to the handshake, a ticket no pipeline took is returned: at the deadline, or when the
         // upgrade ends without one. giveUp() and the pipeline's start() race by compare-and-set on the ticket, so
         // exactly one of them wins: a pipeline that starts after the give-up drops its socket.

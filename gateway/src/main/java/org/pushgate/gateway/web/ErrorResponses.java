@@ -1,19 +1,23 @@
 package org.pushgate.gateway.web;
 
-import java.nio.charset.StandardCharsets;
-
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.reactive.function.server.ServerResponse;
 
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes the gateway's JSON error answer, {@code {"error":"<code>","message":"..."}}, straight to a response:
- * for filters and the WebSocket endpoint, which answer before any handler runs.
+ * The gateway's one JSON error answer, {@code {"error":"<code>","message":"..."}}, with its headers
+ * ({@code Retry-After} when given, {@code WWW-Authenticate: Bearer} on 401). Filters and the WebSocket endpoint,
+ * which answer before any handler runs, {@link #write} it straight to the response; the HTTP APIs
+ * {@link #respond} with it. Jackson encodes the body, so any message makes valid JSON.
  */
 public final class ErrorResponses {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private ErrorResponses() {
     }
@@ -22,7 +26,29 @@ public final class ErrorResponses {
     public static Mono<Void> write(ServerHttpResponse response, HttpStatus status, String code, String message,
                                    int retryAfterSeconds) {
         response.setStatusCode(status);
-        HttpHeaders headers = response.getHeaders();
+        headers(response.getHeaders(), status, retryAfterSeconds);
+        byte[] body = body(code, message);
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+
+    /** The same answer as a functional endpoint's response. */
+    public static Mono<ServerResponse> respond(HttpStatus status, String code, String message) {
+        return respond(status, code, message, 0);
+    }
+
+    /** @param retryAfterSeconds 0 for no Retry-After header */
+    public static Mono<ServerResponse> respond(HttpStatus status, String code, String message, int retryAfterSeconds) {
+        return ServerResponse.status(status)
+                .headers(headers -> headers(headers, status, retryAfterSeconds))
+                .bodyValue(body(code, message)); // byte[]: written as is, never re-encoded
+    }
+
+    /** The body's bytes; an ObjectNode keeps {@code error} before {@code message}. */
+    static byte[] body(String code, String message) {
+        return JSON.writeValueAsBytes(JSON.createObjectNode().put("error", code).put("message", message));
+    }
+
+    private static void headers(HttpHeaders headers, HttpStatus status, int retryAfterSeconds) {
         headers.setContentType(MediaType.APPLICATION_JSON);
         if (retryAfterSeconds > 0) {
             headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
@@ -30,31 +56,5 @@ public final class ErrorResponses {
         if (status == HttpStatus.UNAUTHORIZED) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
-        byte[] body = ("{\"error\":\"" + escape(code) + "\",\"message\":\"" + escape(message) + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
-    }
-
-    /** The token of an {@code Authorization: Bearer <token>} header, or null. */
-    public static String bearerToken(String authorizationHeader) {
-        if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = authorizationHeader.substring(7).trim();
-        return token.isEmpty() ? null : token;
-    }
-
-    private static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

@@ -16,6 +16,7 @@ import org.pushgate.gateway.hub.LocalHub;
 import org.pushgate.gateway.hub.OverflowPolicy;
 import org.pushgate.gateway.hub.RecordingEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.protocol.ChannelNames;
 import org.pushgate.gateway.protocol.CommandDecoder;
 
@@ -37,6 +38,7 @@ class ConnectionAuditorTest {
     ConnectionPipeline handler;
     VirtualTimeScheduler clock;
     SimpleMeterRegistry meters;
+    GatewayMetrics metrics;
     ConnectionAuditor auditor;
 
     @BeforeEach
@@ -47,9 +49,10 @@ class ConnectionAuditorTest {
         hub = node.hub;
         registry = node.registry;
         meters = new SimpleMeterRegistry();
+        metrics = new GatewayMetrics(meters);
         handler = node.pipeline(TestNode.settings(NEVER, NEVER, Duration.ofSeconds(10), 10),
                 node.buffers(16, OverflowPolicy.DISCONNECT));
-        auditor = new ConnectionAuditor(hub, registry, clock, Duration.ofSeconds(60), meters);
+        auditor = new ConnectionAuditor(hub, registry, clock, Duration.ofSeconds(60), metrics);
     }
 
     double reclaimed(String kind) {
@@ -169,7 +172,7 @@ class ConnectionAuditorTest {
         ConnectionPipeline releasing = node.pipelineOver(auditingHub,
                 TestNode.settings(NEVER, NEVER, Duration.ofSeconds(10), 10), node.buffers(16, OverflowPolicy.DISCONNECT),
                 org.pushgate.gateway.auth.ClientAuth.none());
-        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, clock, Duration.ofSeconds(60), meters);
+        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, clock, Duration.ofSeconds(60), metrics);
         FakeSocket closing = new FakeSocket("news", "sports");
         node.serve(releasing, closing).subscribe();
 

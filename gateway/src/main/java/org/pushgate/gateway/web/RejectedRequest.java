@@ -1,0 +1,24 @@
+package org.pushgate.gateway.web;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import reactor.core.publisher.Mono;
+
+/** Raised while reading a request that will not be served; carries the error answer to give. */
+public final class RejectedRequest extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String code;
+
+    public RejectedRequest(HttpStatus status, String code, String message) {
+        super(message, null, false, false); // an answer, not a failure: no stack trace to fill
+        this.status = status;
+        this.code = code;
+    }
+
+    /** The answer, as {@link ErrorResponses#respond} gives it. */
+    public Mono<ServerResponse> respond() {
+        return ErrorResponses.respond(status, code, getMessage());
+    }
+}

@@ -1,0 +1,76 @@
+package org.pushgate.gateway.metrics;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.common.docs.KeyName;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GatewayMetricsTest {
+
+    PrometheusMeterRegistry registry; // the registry the gateway ships with (no extra histogram meters)
+    GatewayMetrics metrics;
+
+    @BeforeEach
+    void setUp() {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics = new GatewayMetrics(registry);
+        for (GatewayMeter meter : GatewayMeter.values()) {
+            if (meter.getType() == Meter.Type.GAUGE) {
+                metrics.gauge(meter, () -> 0);
+            }
+        }
+    }
+
+    @Test
+    void everyRegisteredMeterIsRegisteredAsItsConstantDocumentsIt() {
+        assertThat(registry.getMeters()).isNotEmpty();
+        for (Meter meter : registry.getMeters()) {
+            Meter.Id id = meter.getId();
+            GatewayMeter documented = Arrays.stream(GatewayMeter.values())
+                    .filter(m -> m.getName().equals(id.getName())).findFirst()
+                    .orElseThrow(() -> new AssertionError(id.getName() + " is registered but not a GatewayMeter"));
+            assertThat(id.getType()).as(id.getName()).isEqualTo(documented.getType());
+            assertThat(id.getDescription()).as(id.getName()).isEqualTo(documented.getDescription());
+            assertThat(id.getBaseUnit()).as(id.getName()).isEqualTo(documented.getBaseUnit());
+            assertThat(id.getTags().stream().map(Tag::getKey).collect(Collectors.toSet())).as(id.getName())
+                    .isEqualTo(Arrays.stream(documented.getKeyNames()).map(KeyName::asString).collect(Collectors.toSet()));
+        }
+    }
+
+    @Test
+    void everyDocumentedMeterIsRegisteredUpFront() {
+        Set<GatewayMeter> registered = EnumSet.noneOf(GatewayMeter.class);
+        for (Meter meter : registry.getMeters()) {
+            Arrays.stream(GatewayMeter.values()).filter(m -> m.getName().equals(meter.getId().getName()))
+                    .forEach(registered::add);
+        }
+        assertThat(registered).containsExactlyInAnyOrder(GatewayMeter.values());
+    }
+
+    @Test
+    void theOrphanCounterCountsPerKind() {
+        metrics.orphansReclaimed(GatewayMetrics.Orphan.CONNECTION).increment();
+
+        assertThat(registry.get("gateway.orphans.reclaimed").tag("kind", "connection").counter().count()).isEqualTo(1);
+        assertThat(registry.get("gateway.orphans.reclaimed").tag("kind", "subscription").counter().count()).isZero();
+    }
+
+    @Test
+    void aMeterCannotBeRegisteredAgainstItsDocumentation() {
+        assertThatThrownBy(() -> metrics.gauge(GatewayMeter.MESSAGES_PUBLISHED, () -> 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("MESSAGES_PUBLISHED is documented as a COUNTER");
+    }
+}

@@ -1,0 +1,34 @@
+package org.pushgate.load.scenario;
+
+import java.util.Locale;
+
+import org.pushgate.load.cli.LoadOptions;
+import org.pushgate.load.cli.Scenario;
+
+/** Runs the coordinator's side of one scenario: one {@link Run}, released whatever happens. */
+public final class Scenarios {
+
+    private Scenarios() {
+    }
+
+    /** Exit status: 0 the verdict passed, 1 it failed, 3 the run broke. */
+    public static int run(LoadOptions o) {
+        System.out.println("pushgate load: " + o.scenario + " against ws://" + o.host + ":" + o.port + o.path
+                + " (hard limit " + o.hardTimeoutMs() / 1000 + " s)");
+        try (Run r = new Run(o)) {
+            return switch (Scenario.valueOf(o.scenario.toUpperCase(Locale.ROOT))) {
+                case CONNECT -> ConnectScenario.run(r);
+                case FANOUT, CHANNELS -> FanoutScenario.run(r);
+                case CHURN -> ChurnScenario.run(r);
+                case SLOW -> SlowScenario.run(r);
+            };
+        }
+        catch (RuntimeException e) {
+            System.err.println("error: the run failed: " + e);
+            if (o.verbose) {
+                e.printStackTrace();
+            }
+            return 3;
+        }
+    }
+}
