@@ -59,7 +59,9 @@ class PubSubTest {
     void givenASubscription_whenTheClientUnsubscribes_thenItGetsNoMoreMessagesAndTheGaugesDrop() {
         try (TestClient client = TestClient.connect(gateway.ws())) {
             JsonNode subscribed = client.subscribe("prices");
-            assertThat(subscribed).isEqualTo(Json.parse("{\"op\":\"subscribed\",\"channel\":\"prices\",\"id\":1}"));
+            assertThat(Json.text(subscribed, "channel")).isEqualTo("prices");
+            assertThat(subscribed.get("id").asInt()).isEqualTo(1);
+            assertThat(subscribed.get("offset").asLong()).as("nothing published to prices yet").isZero();
             assertThat(gateway.gauges().subscriptions()).isEqualTo(1);
             assertThat(gateway.gauges().channels()).isEqualTo(1);
             gateway.publish("prices", "1");

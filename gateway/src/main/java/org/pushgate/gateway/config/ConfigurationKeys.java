@@ -110,10 +110,13 @@ final class ConfigurationKeys {
         if (Map.class.isAssignableFrom(type) || Collection.class.isAssignableFrom(type)) {
             Type[] arguments = genericType instanceof ParameterizedType p ? p.getActualTypeArguments() : new Type[0];
             Type element = arguments.length == 0 ? Object.class : arguments[arguments.length - 1];
-            if (element instanceof Class<?> c && c.isRecord()) {
-                throw new IllegalStateException(key + ": a map or list of records needs matching rules here first");
-            }
             boolean map = Map.class.isAssignableFrom(type);
+            if (element instanceof Class<?> c && c.isRecord()) {
+                if (!map) {
+                    throw new IllegalStateException(key + ": a list of records needs matching rules here first");
+                }
+                return new MapOfGroups(group(key + ".<name>", c));
+            }
             documented.add(map ? key + ".<name>" : key);
             return map ? new AnyBelow() : new Indexed();
         }
@@ -136,6 +139,25 @@ final class ConfigurationKeys {
     private record AnyBelow() implements Node {
         public boolean matches(List<String> parts, int from, boolean variable) {
             return from < parts.size() && parts.subList(from, parts.size()).stream().noneMatch(String::isEmpty);
+        }
+    }
+
+    /**
+     * A map of records ({@code gateway.history.namespaces.<ns>.size}): one key of any name, then the record's keys.
+     * An environment variable may spell the name in several parts, so every split is tried.
+     */
+    private record MapOfGroups(Group value) implements Node {
+        public boolean matches(List<String> parts, int from, boolean variable) {
+            if (from == parts.size()) {
+                return true; // the map itself
+            }
+            int last = variable ? parts.size() : from + 1;
+            for (int next = from + 1; next <= last; next++) {
+                if (!parts.get(next - 1).isEmpty() && value.matches(parts, next, variable)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -27,6 +27,8 @@ public record GatewayProperties(
         @DefaultValue Shutdown shutdown,
         @DefaultValue Audit audit,
         @DefaultValue Auth auth,
+        @DefaultValue History history,
+        @DefaultValue Broker broker,
         @DefaultValue("") List<String> allowedOrigins) {
 
     public static final String PREFIX = "gateway";
@@ -224,6 +226,74 @@ public record GatewayProperties(
         public String toString() {
             return "Jwt[source=" + (!secret.isBlank() ? "secret(redacted)" : !publicKey.isBlank() ? "public-key"
                     : !jwksUri.isBlank() ? jwksUri : "none") + ", algorithm=" + algorithm + "]";
+        }
+    }
+
+    /**
+     * Message history per channel stream.
+     *
+     * @param size messages kept per channel (0: none; positions are still kept)
+     * @param ttl how long a stream is kept after its last publish
+     * @param maxRecovered the most messages one recovery sends; a client further behind gets recovered:false
+     * @param namespaces per namespace (the part of a channel name before its first ':'), size and ttl
+     */
+    public record History(@DefaultValue("100") int size,
+                          @DefaultValue("5m") Duration ttl,
+                          @DefaultValue("300") int maxRecovered,
+                          @DefaultValue Memory memory,
+                          Map<String, Namespace> namespaces) {
+        public History {
+            requireRange("gateway.history.size", size, 0, 1_000_000);
+            requirePositive("gateway.history.ttl", ttl);
+            requireRange("gateway.history.max-recovered", maxRecovered, 0, 100_000);
+            namespaces = namespaces == null ? Map.of() : Map.copyOf(namespaces);
+            namespaces.forEach((ns, rule) -> {
+                if (rule.size() != null) {
+                    requireRange("gateway.history.namespaces." + ns + ".size", rule.size(), 0, 1_000_000);
+                }
+                if (rule.ttl() != null) {
+                    requirePositive("gateway.history.namespaces." + ns + ".ttl", rule.ttl());
+                }
+            });
+        }
+
+        /** @param size null: the default size; @param ttl null: the default ttl */
+        public record Namespace(Integer size, Duration ttl) { }
+
+        /** @param maxBytes the memory engine's bound over all streams' stored messages; past it the least recently published streams go */
+        public record Memory(@DefaultValue("64MB") DataSize maxBytes) {
+            public Memory {
+                if (maxBytes == null || maxBytes.toBytes() < 1) {
+                    throw new IllegalArgumentException("gateway.history.memory.max-bytes must be a positive size (e.g. 64MB), was " + maxBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * @param type {@code memory} (the embedded single-node engine) or {@code redis}
+     * @param redis the Redis engine's settings, used when type is redis
+     */
+    public record Broker(@DefaultValue("memory") BrokerType type, @DefaultValue Redis redis) {
+
+        public enum BrokerType { MEMORY, REDIS }
+
+        /**
+         * @param uris one or more {@code redis://} (or {@code redis-sentinel://}) URIs; channels are spread over them
+         *             by a consistent hash of the channel name
+         * @param timeout how long one broker command may take before it counts as unavailable
+         */
+        public record Redis(@DefaultValue("redis://127.0.0.1:6379") List<String> uris,
+                            @DefaultValue("2s") Duration timeout) {
+            public Redis {
+                uris = uris == null ? List.of() : uris.stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
+                requirePositive("gateway.broker.redis.timeout", timeout);
+            }
+
+            @Override
+            public String toString() {
+                return "Redis[uris=" + uris.size() + ", timeout=" + timeout + "]"; // URIs may carry passwords
+            }
         }
     }
 

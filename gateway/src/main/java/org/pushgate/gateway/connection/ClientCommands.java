@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.pushgate.gateway.auth.ChannelPolicy;
+import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.broker.BrokerUnavailableException;
 import org.pushgate.gateway.auth.ClientAuth;
 import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.auth.TokenVerifier;
@@ -28,21 +30,22 @@ final class ClientCommands {
     private final CommandDecoder decoder;
     private final ClientAuth auth;
     private final ConnectionSettings settings;
+    private final Broker broker;
     private final Scheduler clock;
 
-    ClientCommands(CommandDecoder decoder, ClientAuth auth, ConnectionSettings settings, Scheduler clock) {
+    ClientCommands(CommandDecoder decoder, ClientAuth auth, ConnectionSettings settings, Broker broker, Scheduler clock) {
         this.decoder = decoder;
         this.auth = auth;
         this.settings = settings;
+        this.broker = broker;
         this.clock = clock;
     }
 
     /** What happens before the first client frame: the connect deadline, header token, {@code ?channel=}. */
     Mono<Void> start(Connection connection, ConnectionSocket socket) {
-        List<String> initial = socket.initialChannels();
+        List<ClientCommand> initial = initialSubscribes(socket);
         if (!auth.required()) {
-            subscribeAll(connection, initial);
-            return Mono.empty();
+            return subscribeAll(connection, initial);
         }
         connection.deadline(new Connection.AuthDeadline(auth.connectTimeout(), CloseReason.AUTH_TIMEOUT));
         String headerToken = socket.bearerToken();
@@ -83,7 +86,7 @@ final class ClientCommands {
 
     private Mono<Void> handle(Connection connection, ClientCommand command) {
         if (command instanceof ClientCommand.Subscribe s) {
-            subscribe(connection, s);
+            return subscribe(connection, s);
         } else if (command instanceof ClientCommand.Unsubscribe u) {
             if (connection.unsubscribe(u.channel())) {
                 reply(connection, ServerFrames.unsubscribed(u.channel(), u.id()));
@@ -116,20 +119,21 @@ final class ClientCommands {
         return connect(connection, command.token(), command.id(), connection.pendingChannels());
     }
 
-    private Mono<Void> connect(Connection connection, String token, tools.jackson.databind.JsonNode id, List<String> initial) {
+    private Mono<Void> connect(Connection connection, String token, tools.jackson.databind.JsonNode id,
+                               List<ClientCommand> initial) {
         return auth.verifier().verify(token)
-                .doOnNext(identity -> {
+                .flatMap(identity -> {
                     String personal = ChannelPolicy.personalChannel(identity.userId());
                     if (!decoder.validChannel(personal)) {
                         connection.close(CloseReason.INVALID_TOKEN); // a sub that cannot name a channel
-                        return;
+                        return Mono.<Void>empty();
                     }
                     connection.authenticate(identity);
                     connection.pendingChannels(List.of());
                     connection.deadline(expiry(identity));
                     reply(connection, ServerFrames.connected(identity.userId(), epochSeconds(identity), id));
-                    subscribe(connection, new ClientCommand.Subscribe(personal, null));
-                    subscribeAll(connection, initial);
+                    return subscribe(connection, new ClientCommand.Subscribe(personal, null))
+                            .then(subscribeAll(connection, initial));
                 })
                 .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
                     connection.close(refused.expired() ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN);
@@ -172,34 +176,69 @@ final class ClientCommands {
                 .then();
     }
 
-    private void subscribeAll(Connection connection, List<String> channels) {
-        for (String channel : channels) {
-            if (connection.closeReason() != null) {
-                return;
-            }
-            ClientCommand command = decoder.subscribeCommand(channel);
-            if (command instanceof ClientCommand.Subscribe s) {
-                subscribe(connection, s);
-            } else if (command instanceof ClientCommand.Invalid invalid) {
-                reply(connection, ServerFrames.error(invalid.code(), invalid.message(), null));
-            }
+    /**
+     * The subscribes a client asked for in its upgrade request: {@code ?channel=c} and {@code ?since=c:41:e}
+     * (which names its channel and implies subscribing to it), each channel once, in the order given.
+     */
+    private List<ClientCommand> initialSubscribes(ConnectionSocket socket) {
+        java.util.Map<String, String> since = new java.util.LinkedHashMap<>();
+        for (String position : socket.initialSince()) {
+            String channel = CommandDecoder.sinceChannel(position);
+            since.putIfAbsent(channel == null ? position : channel, position);
         }
+        java.util.LinkedHashSet<String> channels = new java.util.LinkedHashSet<>(socket.initialChannels());
+        channels.addAll(since.keySet());
+        List<ClientCommand> commands = new java.util.ArrayList<>(channels.size());
+        for (String channel : channels) {
+            commands.add(decoder.subscribeCommand(channel, since.get(channel)));
+        }
+        return commands;
     }
 
-    private void subscribe(Connection connection, ClientCommand.Subscribe s) {
+    private Mono<Void> subscribeAll(Connection connection, List<ClientCommand> commands) {
+        return reactor.core.publisher.Flux.fromIterable(commands)
+                .takeWhile(command -> connection.closeReason() == null)
+                .concatMap(command -> {
+                    if (command instanceof ClientCommand.Subscribe s) {
+                        return subscribe(connection, s);
+                    }
+                    if (command instanceof ClientCommand.Invalid invalid) {
+                        reply(connection, ServerFrames.error(invalid.code(), invalid.message(), null));
+                    }
+                    return Mono.empty();
+                }, 0)
+                .then();
+    }
+
+    /**
+     * Joins the channel, then reads its stream (the position; with {@code since}, the missed messages too) and
+     * completes on the connection's loop: the reply, any recovered messages, then live ones (Connection.
+     * completeSubscribe). The next command waits for it, so replies keep the order of the commands.
+     */
+    private Mono<Void> subscribe(Connection connection, ClientCommand.Subscribe s) {
         if (auth.required()) {
             Identity identity = connection.identity();
             if (identity == null) {
                 reply(connection, ServerFrames.error(ErrorCode.NOT_CONNECTED, "send {\"op\":\"connect\",\"token\":...} first", s.id()));
-                return;
+                return Mono.empty();
             }
             if (!auth.policy().maySubscribe(identity, s.channel())) {
                 reply(connection, ServerFrames.error(ErrorCode.FORBIDDEN, "not allowed to subscribe to " + s.channel(), s.id()));
-                return;
+                return Mono.empty();
             }
         }
         switch (connection.subscribe(s.channel())) {
-            case SUBSCRIBED -> reply(connection, ServerFrames.subscribed(s.channel(), s.id()));
+            case SUBSCRIBED -> {
+                ClientCommand.Since since = s.since();
+                return broker.history(s.channel(), since == null ? 0 : since.offset(), since == null ? 0 : settings.maxRecovered())
+                        .flatMap(history -> connection.onLoop(
+                                () -> connection.completeSubscribe(s.channel(), s.id(), since, history)))
+                        .onErrorResume(BrokerUnavailableException.class, unavailable -> connection.onLoop(() -> {
+                            connection.abandonSubscribe(s.channel());
+                            reply(connection, ServerFrames.error(ErrorCode.BROKER_UNAVAILABLE,
+                                    "the broker did not answer in time; subscribe again", s.id()));
+                        }));
+            }
             case ALREADY_SUBSCRIBED -> reply(connection, ServerFrames.error(ErrorCode.ALREADY_SUBSCRIBED,
                     "already subscribed to " + s.channel(), s.id()));
             case LIMIT_REACHED -> connection.close(CloseReason.TOO_MANY_SUBSCRIPTIONS);
@@ -207,6 +246,7 @@ final class ClientCommands {
                 // The connection is closing; the subscribe is moot.
             }
         }
+        return Mono.empty();
     }
 
     private Connection.AuthDeadline expiry(Identity identity) {

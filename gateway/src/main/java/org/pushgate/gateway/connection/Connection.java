@@ -6,17 +6,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.auth.Identity;
+import org.pushgate.gateway.broker.History;
+import org.pushgate.gateway.broker.StreamMessage;
+import org.pushgate.gateway.broker.StreamPosition;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
+import org.pushgate.gateway.hub.SubscriberOwner;
+import org.pushgate.gateway.protocol.ClientCommand;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.pushgate.gateway.protocol.ServerFrames;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One client connection, and the one owner of everything it acquires:
@@ -33,7 +40,7 @@ import reactor.core.publisher.Sinks;
  * {@link #terminate}. A transport adds no release path: it hands a {@link ConnectionSocket} and a ticket to
  * {@link ConnectionPipeline#serve}, and nothing else.
  */
-public final class Connection {
+public final class Connection implements SubscriberOwner {
 
     private static final VarHandle REASON;
     private static final VarHandle TERMINATED;
@@ -69,7 +76,7 @@ public final class Connection {
     private volatile long pingSentNanos = Long.MIN_VALUE;
     // Authentication state: written by the connection's serialized command processing, read by anyone.
     private volatile Identity identity;
-    private volatile List<String> pendingChannels = List.of();
+    private volatile List<ClientCommand> pendingChannels = List.of();
     private volatile boolean authenticated;
     private final Sinks.Many<AuthDeadline> authDeadlines; // null when no authentication is required
     // Command rate limit (token bucket): touched only by the serialized command processing.
@@ -87,7 +94,7 @@ public final class Connection {
         this.openedAtMillis = System.currentTimeMillis();
         this.lastInboundNanos = nowNanos;
         this.lastInboundMillis = openedAtMillis;
-        this.buffer = new SubscriberBuffer(node.buffers(), this::cut, socket.executor());
+        this.buffer = new SubscriberBuffer(node.buffers(), this, socket.executor());
         boolean authRequired = node.auth().required();
         this.authDeadlines = authRequired ? Sinks.many().replay().latest() : null;
         this.authenticated = !authRequired;
@@ -107,8 +114,70 @@ public final class Connection {
         return connection;
     }
 
-    private void cut(HubEvents.DropReason why) {
+    /** Called by its buffer, once, when it cuts this subscriber: only signals the close. */
+    @Override
+    public void cut(HubEvents.DropReason why) {
         close(why == HubEvents.DropReason.OUTBOUND_MEMORY ? CloseReason.OUTBOUND_MEMORY : CloseReason.SLOW_CONSUMER);
+    }
+
+    /**
+     * Called by its buffer, on its loop, when this node saw a gap in the channel's offsets: the client's position
+     * there means nothing now. The server ends the subscription and says so; the client subscribes again with
+     * {@code since} and recovers what it missed, or learns it cannot.
+     */
+    @Override
+    public void insufficientState(String channel) {
+        if (unsubscribe(channel)) {
+            buffer.offer(ServerFrames.insufficientState(channel));
+        }
+    }
+
+    /** Runs the task on this connection's loop (the buffer's one producer) and completes after it. */
+    Mono<Void> onLoop(Runnable task) {
+        return Mono.create(done -> {
+            try {
+                socket.executor().execute(() -> {
+                    task.run();
+                    done.success();
+                });
+            }
+            catch (RejectedExecutionException shuttingDown) {
+                done.success(); // the loop is gone and this connection with it
+            }
+        });
+    }
+
+    /**
+     * Completes a subscribe on this connection's loop, once the stream was read: the reply with the stream's
+     * position, the recovered messages when the client asked and every one of them is there (never a part), then
+     * the live messages held back meanwhile that the reply and recovery do not already cover.
+     *
+     * @param since null for a fresh subscribe
+     */
+    void completeSubscribe(String channel, JsonNode id, ClientCommand.Since since, History history) {
+        synchronized (this) {
+            if (subscriptionsClosed || channels == null || !channels.contains(channel)) {
+                buffer.forget(channel); // unsubscribed or terminated meanwhile
+                return;
+            }
+        }
+        StreamPosition top = history.top();
+        boolean recovered = since != null && history.continuousFrom(since.offset(), since.epoch());
+        List<OutboundFrame> first = new ArrayList<>(recovered ? history.messages().size() + 1 : 1);
+        first.add(ServerFrames.subscribed(channel, id, top.epoch(), top.offset(), since == null ? null : recovered));
+        if (recovered) {
+            for (StreamMessage missed : history.messages()) {
+                first.add(ServerFrames.message(channel, missed.offset(), missed.data()));
+            }
+        }
+        // Live messages at or below top are covered (by recovery) or before this subscription (a fresh one).
+        buffer.release(channel, first, top.offset());
+    }
+
+    /** A subscribe whose stream could not be read: undone, so that the client may simply try again. On the loop. */
+    void abandonSubscribe(String channel) {
+        unsubscribe(channel);
+        buffer.forget(channel);
     }
 
     /**
@@ -236,11 +305,11 @@ public final class Connection {
         return authenticated;
     }
 
-    List<String> pendingChannels() {
+    List<ClientCommand> pendingChannels() {
         return pendingChannels;
     }
 
-    void pendingChannels(List<String> channels) {
+    void pendingChannels(List<ClientCommand> channels) {
         this.pendingChannels = channels;
     }
 
@@ -313,7 +382,10 @@ public final class Connection {
                 return SubscribeResult.LIMIT_REACHED;
             }
             channels.add(channel);
-            // Under this connection's lock so that terminate() cannot run between the check and the add.
+            // Live messages wait until the subscribe's reply and recovery are out (completeSubscribe): held before
+            // joining the hub, so none can slip past them. Under this connection's lock so that terminate() cannot
+            // run between the check and the add.
+            buffer.hold(channel);
             node.hub().subscribe(channel, buffer);
             return SubscribeResult.SUBSCRIBED;
         }
@@ -325,6 +397,7 @@ public final class Connection {
                 return false;
             }
             node.hub().unsubscribe(channel, buffer);
+            buffer.forget(channel);
             return true;
         }
     }

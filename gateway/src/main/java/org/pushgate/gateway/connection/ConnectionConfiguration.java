@@ -2,6 +2,7 @@ package org.pushgate.gateway.connection;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.auth.ClientAuth;
+import org.pushgate.gateway.broker.Broker;
 import org.pushgate.gateway.config.GatewayProperties;
 import org.pushgate.gateway.hub.BufferSettings;
 import org.pushgate.gateway.hub.Hub;
@@ -46,7 +47,7 @@ class ConnectionConfiguration {
     }
 
     @Bean
-    ConnectionPipeline connectionPipeline(Hub hub, ConnectionRegistry registry, GatewayProperties properties,
+    ConnectionPipeline connectionPipeline(Hub hub, Broker broker, ConnectionRegistry registry, GatewayProperties properties,
                                           BufferSettings buffers, ClientAuth auth, CommandDecoder decoder,
                                           Scheduler connectionTimers, GatewayMetrics metrics) {
         GatewayProperties.Limits limits = properties.limits();
@@ -57,8 +58,9 @@ class ConnectionConfiguration {
                 limits.maxSubscriptionsPerConnection(),
                 limits.commandsPerSecond(),
                 limits.commandBurst(),
-                limits.rateLimitViolations());
-        return new ConnectionPipeline(new NodeResources(hub, registry, settings, buffers, auth, metrics), decoder,
+                limits.rateLimitViolations(),
+                properties.history().maxRecovered());
+        return new ConnectionPipeline(new NodeResources(hub, broker, registry, settings, buffers, auth, metrics), decoder,
                 connectionTimers);
     }
 

@@ -38,7 +38,7 @@ public final class ConnectionPipeline {
 
     ConnectionPipeline(NodeResources node, CommandDecoder decoder, Scheduler timers) {
         this.node = node;
-        this.commands = new ClientCommands(decoder, node.auth(), node.settings(), timers);
+        this.commands = new ClientCommands(decoder, node.auth(), node.settings(), node.broker(), timers);
         this.timers = timers;
     }
 

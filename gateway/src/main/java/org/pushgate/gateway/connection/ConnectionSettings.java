@@ -9,5 +9,6 @@ public record ConnectionSettings(Duration heartbeatInterval,
                                  int maxSubscriptions,
                                  int commandsPerSecond,
                                  int commandBurst,
-                                 int rateLimitViolations) {
+                                 int rateLimitViolations,
+                                 int maxRecovered) {
 }

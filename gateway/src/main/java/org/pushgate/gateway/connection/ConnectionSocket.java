@@ -20,6 +20,14 @@ public interface ConnectionSocket {
     List<String> initialChannels();
 
     /**
+     * Positions to recover from, given at connect time as {@code ?since=<channel>:<offset>:<epoch>} (each also
+     * subscribes to its channel).
+     */
+    default List<String> initialSince() {
+        return List.of();
+    }
+
+    /**
      * Inbound frames; completes when the peer closes or the socket dies. Errors with a
      * {@link ViolationException} when the peer broke a rule the transport enforces (frame size, framing);
      * any other error is taken as the socket dying.

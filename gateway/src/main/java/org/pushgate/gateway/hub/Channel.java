@@ -10,14 +10,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.pushgate.gateway.protocol.ServerFrames;
 
-import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
 
 /**
  * One channel: its subscribers and its publish queue.
  *
- * <p>Publishers never block each other: each enqueues its message and whoever finds the channel idle drains
- * the queue for everyone (the work-in-progress pattern Reactor's own operators use), so offsets are assigned
- * and frames fanned out in one order that every subscriber sees.
+ * <p>Deliveries never block each other: each enqueues its message and whoever finds the channel idle drains
+ * the queue for everyone (the work-in-progress pattern Reactor's own operators use), so frames are fanned out
+ * in the order the broker handed them over (offset order) and every subscriber sees that one order. The channel
+ * remembers the last position it fanned out: a message that does not follow it reveals a gap, and every
+ * subscriber is told its state is insufficient rather than shown a silent hole.
  *
  * <p>Subscribers are kept in groups, one per thread that serves their sockets (a Netty event loop; see
  * {@link SubscriberBuffer#executor()}). A fan-out hands each group one task on its own loop, which offers the
@@ -39,7 +41,8 @@ final class Channel {
     /** From this many subscribers on, a message's wire encoding is made once and shared (see OutboundFrame). */
     static final int SHARE_WIRE_FROM = 4;
 
-    private record Pending(byte[] data, MonoSink<Integer> result) { }
+    /** A message to fan out (data != null), or a position to catch up to (data == null: see catchUp). */
+    private record Pending(String epoch, long offset, byte[] data, Sinks.One<Integer> result) { }
 
     /** The subscribers served by one executor. */
     private record Group(Executor executor, SubscriberBuffer[] members) { }
@@ -48,7 +51,10 @@ final class Channel {
     private volatile Group[] groups = NO_GROUPS;
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
-    private long nextOffset = 1; // touched only by the draining thread
+    // The stream position this node last fanned out, touched only by the draining thread: a message that does not
+    // follow it (a hole, a new epoch) reveals that this node missed something, and subscribers are told.
+    private String lastEpoch;
+    private long lastOffset;
     private final HubEvents events;
 
     Channel(String name, HubEvents events) {
@@ -56,8 +62,21 @@ final class Channel {
         this.events = events;
     }
 
-    void publish(byte[] data, MonoSink<Integer> result) {
-        pending.offer(new Pending(data, result));
+    /** Fans out a message at the offset the broker assigned; calls for one channel come in offset order. */
+    void deliver(String epoch, long offset, byte[] data, Sinks.One<Integer> result) {
+        enqueue(new Pending(epoch, offset, data, result));
+    }
+
+    /**
+     * The broker says the stream is at this position (after a reconnect, say): if this node has not fanned out up
+     * to it, its subscribers missed messages and are told.
+     */
+    void catchUp(String epoch, long offset) {
+        enqueue(new Pending(epoch, offset, null, null));
+    }
+
+    private void enqueue(Pending next) {
+        pending.offer(next);
         if (wip.getAndIncrement() != 0) {
             return;
         }
@@ -65,15 +84,49 @@ final class Channel {
         do {
             Pending p;
             while ((p = pending.poll()) != null) {
-                fanOut(p.data(), p.result());
+                if (p.data() == null) {
+                    if (lastEpoch != null && (!lastEpoch.equals(p.epoch()) || p.offset() > lastOffset)) {
+                        tellInsufficient(p.epoch(), p.offset());
+                    }
+                }
+                else if (lastEpoch == null || (lastEpoch.equals(p.epoch()) && p.offset() == lastOffset + 1)) {
+                    fanOut(p.epoch(), p.offset(), p.data(), p.result());
+                }
+                else if (lastEpoch.equals(p.epoch()) && p.offset() <= lastOffset) {
+                    emit(p.result(), 0); // already fanned out (a duplicate delivery): nothing to do
+                }
+                else {
+                    tellInsufficient(p.epoch(), p.offset());
+                    emit(p.result(), 0);
+                }
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);
     }
 
-    private void fanOut(byte[] data, MonoSink<Integer> result) {
+    /** A hole or a new epoch: every subscriber here is told, and the channel starts again from this position. */
+    private void tellInsufficient(String epoch, long offset) {
+        lastEpoch = epoch;
+        lastOffset = offset;
+        for (Group group : groups) {
+            try {
+                group.executor().execute(() -> {
+                    for (SubscriberBuffer member : group.members()) {
+                        member.insufficientState(name);
+                    }
+                });
+            }
+            catch (RejectedExecutionException shuttingDown) {
+                // The loop is gone and its sockets with it.
+            }
+        }
+    }
+
+    private void fanOut(String epoch, long offset, byte[] data, Sinks.One<Integer> result) {
+        lastEpoch = epoch;
+        lastOffset = offset;
         Group[] targets = groups;
-        OutboundFrame frame = ServerFrames.message(name, nextOffset++, data);
+        OutboundFrame frame = ServerFrames.message(name, offset, data);
         if (count(targets) >= SHARE_WIRE_FROM) {
             frame.shareWire();
         }
@@ -90,7 +143,7 @@ final class Channel {
         }
         if (targets.length == 0) {
             events.published(name, 0);
-            result.success(0);
+            emit(result, 0);
         }
     }
 
@@ -98,9 +151,9 @@ final class Channel {
     private final class FanOut {
         private final AtomicInteger groupsLeft;
         private final AtomicInteger taken = new AtomicInteger();
-        private final MonoSink<Integer> result;
+        private final Sinks.One<Integer> result;
 
-        FanOut(int groups, MonoSink<Integer> result) {
+        FanOut(int groups, Sinks.One<Integer> result) {
             this.groupsLeft = new AtomicInteger(groups);
             this.result = result;
         }
@@ -117,9 +170,14 @@ final class Channel {
             if (groupsLeft.decrementAndGet() == 0) {
                 int total = taken.get();
                 events.published(name, total);
-                result.success(total);
+                emit(result, total);
             }
         }
+    }
+
+    private static void emit(Sinks.One<Integer> result, int reached) {
+        // One emitter per result (the drainer, or the last group of its fan-out): it cannot fail.
+        result.tryEmitValue(reached);
     }
 
     // The methods below run under ConcurrentHashMap.compute for this channel's key.

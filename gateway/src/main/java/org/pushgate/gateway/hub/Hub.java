@@ -5,17 +5,30 @@ import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
- * Channels to subscribers. A channel exists exactly while it has at least one subscriber. Publishing to a
- * channel assigns the message the channel's next offset and hands one encoded frame to every subscriber's
- * own bounded buffer; concurrent publishers to one channel are serialized without blocking and lose nothing.
+ * This node's channels and their local subscribers. A channel exists exactly while it has at least one
+ * subscriber. The broker hands it each message with the offset the broker assigned; the hub encodes one frame
+ * and offers it to every subscriber's own bounded buffer, in offset order, on the subscriber's event loop.
  */
 public interface Hub {
 
     /**
+     * Fans a message out to this node's subscribers of the channel. The message is taken when this method returns
+     * (not when the Mono is subscribed), so a broker that calls it in offset order gets that order. A message that
+     * does not follow the last one tells the subscribers their state is insufficient instead.
+     *
      * @param data the message payload as compact JSON bytes
-     * @return how many subscriber buffers took the message (0 when the channel has no subscriber)
+     * @return how many subscriber buffers took the message (0 when the channel has no subscriber here)
      */
-    Mono<Integer> publish(String channel, byte[] data);
+    Mono<Integer> deliver(String channel, String epoch, long offset, byte[] data);
+
+    /**
+     * Tells this listener of every first and last local subscriber from now on (the broker's node subscriptions).
+     * Wired once, before any connection subscribes.
+     */
+    void attach(NodeSubscriptions listener);
+
+    /** The broker's word that the channel's stream is at this position; subscribers behind it are told. */
+    void catchUp(String channel, String epoch, long offset);
 
     /** @return false when the buffer already was subscribed to the channel */
     boolean subscribe(String channel, SubscriberBuffer subscriber);

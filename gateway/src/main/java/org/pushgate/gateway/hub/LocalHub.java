@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The in-memory hub of one node. Channels are created by their first subscriber and removed, atomically
@@ -17,29 +18,50 @@ public final class LocalHub implements Hub {
     private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
     private final AtomicLong subscriptions = new AtomicLong();
     private final HubEvents events;
+    private volatile NodeSubscriptions node = NodeSubscriptions.NONE;
 
+    /** Public for the benchmarks in load/; the gateway wires it in HubConfiguration. */
     public LocalHub(HubEvents events) {
         this.events = events;
     }
 
     @Override
-    public Mono<Integer> publish(String channel, byte[] data) {
-        return Mono.create(sink -> {
-            Channel target = channels.get(channel);
-            if (target == null) {
-                events.published(channel, 0);
-                sink.success(0);
-            } else {
-                target.publish(data, sink);
-            }
-        });
+    public void attach(NodeSubscriptions listener) {
+        this.node = listener;
+    }
+
+    private static final Mono<Integer> NOBODY = Mono.just(0);
+
+    /** Enqueues now, in the caller's order (the broker calls it in offset order); the Mono reports the count. */
+    @Override
+    public Mono<Integer> deliver(String channel, String epoch, long offset, byte[] data) {
+        Channel target = channels.get(channel);
+        if (target == null) {
+            events.published(channel, 0);
+            return NOBODY;
+        }
+        Sinks.One<Integer> reached = Sinks.one();
+        target.deliver(epoch, offset, data, reached);
+        return reached.asMono();
+    }
+
+    @Override
+    public void catchUp(String channel, String epoch, long offset) {
+        Channel target = channels.get(channel);
+        if (target != null) {
+            target.catchUp(epoch, offset);
+        }
     }
 
     @Override
     public boolean subscribe(String channel, SubscriberBuffer subscriber) {
         boolean[] added = new boolean[1];
         channels.compute(channel, (name, existing) -> {
-            Channel target = existing != null ? existing : new Channel(name, events);
+            Channel target = existing;
+            if (target == null) {
+                target = new Channel(name, events);
+                node.opened(name); // inside the key's step: opened and closed for one channel never overlap
+            }
             added[0] = target.add(subscriber);
             return target;
         });
@@ -54,7 +76,11 @@ public final class LocalHub implements Hub {
         boolean[] removed = new boolean[1];
         channels.computeIfPresent(channel, (name, existing) -> {
             removed[0] = existing.remove(subscriber);
-            return existing.size() == 0 ? null : existing;
+            if (existing.size() == 0) {
+                node.closed(name);
+                return null;
+            }
+            return existing;
         });
         if (removed[0]) {
             subscriptions.decrementAndGet();

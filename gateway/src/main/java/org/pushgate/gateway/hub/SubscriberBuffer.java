@@ -4,7 +4,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Consumer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
 
@@ -30,10 +33,13 @@ public final class SubscriberBuffer {
     public enum Offer { TAKEN, REFUSED, CLOSED }
 
     private static final VarHandle CUT;
+    private static final VarHandle HELD;
 
     static {
         try {
-            CUT = MethodHandles.lookup().findVarHandle(SubscriberBuffer.class, "cut", boolean.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            CUT = lookup.findVarHandle(SubscriberBuffer.class, "cut", boolean.class);
+            HELD = lookup.findVarHandle(SubscriberBuffer.class, "held", ConcurrentHashMap.class);
         }
         catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -42,21 +48,30 @@ public final class SubscriberBuffer {
 
     private final BoundedFrameQueue queue;
     private final Sinks.Many<OutboundFrame> sink;
-    private final Consumer<HubEvents.DropReason> onCut;
-    private final HubEvents events;
+    private final SubscriberOwner owner;
+    private final BufferSettings settings;
     private final Executor executor;
     private volatile boolean cut; // a VarHandle rather than an AtomicBoolean: one object fewer per connection
+    // Channels whose live messages are held back while their subscribe reads the stream, or filtered just after
+    // (see hold and release). Null while none is: an idle or steady connection pays one field. Entries are added
+    // from any thread; their contents are touched only on the executor (offer, release), so those never race.
+    private volatile ConcurrentHashMap<String, Hold> held;
+
+    /** One channel's hold: frames kept back (until release), then a floor below which late frames are dropped. */
+    private static final class Hold {
+        ArrayDeque<OutboundFrame> frames = new ArrayDeque<>();
+        long floor;
+    }
 
     /**
-     * @param onCut    run once when the buffer cuts its subscriber (a full buffer under the disconnect policy,
-     *                 or the process-wide fence); it must only signal the close, not do it
+     * @param owner    told when the buffer cuts its subscriber or the channel's stream has a gap
      * @param executor the one thread that produces into this buffer: the event loop that writes its socket
      */
-    public SubscriberBuffer(BufferSettings settings, Consumer<HubEvents.DropReason> onCut, Executor executor) {
+    public SubscriberBuffer(BufferSettings settings, SubscriberOwner owner, Executor executor) {
         this.queue = new BoundedFrameQueue(settings);
         this.sink = Sinks.many().unicast().onBackpressureBuffer(queue);
-        this.onCut = onCut;
-        this.events = settings.events();
+        this.owner = owner;
+        this.settings = settings;
         this.executor = executor;
     }
 
@@ -99,8 +114,85 @@ public final class SubscriberBuffer {
         }
     }
 
+    /**
+     * From now on, holds back this channel's messages instead of queueing them, until {@link #release} on the
+     * executor. A subscribe calls it before joining the channel in the hub, so that no live message can pass the
+     * reply and the recovered history that the subscribe sends first. Any thread.
+     */
+    public void hold(String channel) {
+        ConcurrentHashMap<String, Hold> map = held;
+        if (map == null) {
+            HELD.compareAndSet(this, null, new ConcurrentHashMap<String, Hold>(2));
+            map = held;
+        }
+        map.put(channel, new Hold());
+    }
+
+    /**
+     * Ends the channel's hold, on the executor: queues {@code first} (the subscribe's reply and any recovered
+     * messages), then the held messages above {@code floor}, in arrival (offset) order; from then on live messages
+     * pass, except late ones at or below {@code floor} until the first above it arrives (with Redis the pub/sub
+     * delivery of a message can trail the stream entry the subscribe's read already covered).
+     *
+     * @param floor the offset the subscriber holds once {@code first} is out; 0 to filter nothing
+     */
+    public void release(String channel, List<OutboundFrame> first, long floor) {
+        ConcurrentHashMap<String, Hold> map = held;
+        Hold hold = map == null ? null : map.get(channel);
+        ArrayDeque<OutboundFrame> frames = hold == null ? null : hold.frames;
+        if (frames == null) {
+            return; // not held (forgotten meanwhile: the subscription ended)
+        }
+        hold.frames = null;
+        hold.floor = floor;
+        if (floor <= 0) {
+            map.remove(channel, hold);
+        }
+        for (OutboundFrame frame : first) {
+            emit(frame);
+        }
+        for (OutboundFrame frame : frames) {
+            if (frame.offset() > floor) {
+                emit(frame);
+            }
+        }
+    }
+
+    /** Forgets the channel's hold, whatever its state (the subscription ended). Any thread. */
+    public void forget(String channel) {
+        ConcurrentHashMap<String, Hold> map = held;
+        if (map != null) {
+            map.remove(channel);
+        }
+    }
+
     /** Queues a frame; call on the buffer's executor only (the hub's fan-out runs there). */
     public Offer offer(OutboundFrame frame) {
+        if (cut) {
+            return Offer.CLOSED;
+        }
+        ConcurrentHashMap<String, Hold> map = held;
+        if (map != null && frame.channel() != null) {
+            Hold hold = map.get(frame.channel());
+            if (hold != null) {
+                if (hold.frames != null) {
+                    if (hold.frames.size() >= settings.maxFrames()) {
+                        cut(HubEvents.DropReason.SLOW_CONSUMER); // a subscribe whose read never ends must not hoard
+                        return Offer.REFUSED;
+                    }
+                    hold.frames.add(frame);
+                    return Offer.TAKEN;
+                }
+                if (frame.offset() <= hold.floor) {
+                    return Offer.TAKEN; // already sent by the subscribe's reply or recovery: not a second time
+                }
+                map.remove(frame.channel(), hold); // past the floor: from here on every frame passes
+            }
+        }
+        return emit(frame);
+    }
+
+    private Offer emit(OutboundFrame frame) {
         if (cut) {
             return Offer.CLOSED;
         }
@@ -108,13 +200,13 @@ public final class SubscriberBuffer {
             case OK -> {
                 int evicted = queue.takeEvicted();
                 for (int i = 0; i < evicted; i++) {
-                    events.dropped(HubEvents.DropReason.DROP_OLDEST);
+                    settings.events().dropped(HubEvents.DropReason.DROP_OLDEST);
                 }
                 int depth = queue.size();
                 if (depth > 0) {
                     // Only frames that wait are recorded: a frame the writer took at once costs no meter
                     // update (a histogram shared by every event loop, touched 50,000 times a second).
-                    events.bufferDepth(depth);
+                    settings.events().bufferDepth(depth);
                 }
                 return Offer.TAKEN;
             }
@@ -126,7 +218,7 @@ public final class SubscriberBuffer {
             }
             case FAIL_NON_SERIALIZED -> {
                 // Cannot happen with one producer (see the class comment); counted rather than retried.
-                events.dropped(HubEvents.DropReason.CONTENDED);
+                settings.events().dropped(HubEvents.DropReason.CONTENDED);
                 return Offer.REFUSED;
             }
             default -> {
@@ -146,8 +238,15 @@ public final class SubscriberBuffer {
         if (!CUT.compareAndSet(this, false, true)) {
             return false;
         }
-        events.dropped(reason);
-        onCut.accept(reason);
+        settings.events().dropped(reason);
+        owner.cut(reason);
         return true;
+    }
+
+    /** The channel's stream has a gap here: tell the owner instead of offering. On the executor only. */
+    void insufficientState(String channel) {
+        if (!cut) {
+            owner.insufficientState(channel);
+        }
     }
 }

@@ -33,6 +33,7 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final Map<Admission.Rejection, Counter> rejected = new EnumMap<>(Admission.Rejection.class);
     private final DistributionSummary bufferDepth;
     private final Map<Orphan, Counter> orphans = new EnumMap<>(Orphan.class);
+    private final Map<String, Counter> streamsDropped = new java.util.HashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -46,6 +47,9 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         }
         for (Admission.Rejection reason : Admission.Rejection.values()) {
             rejected.put(reason, counter(GatewayMeter.CONNECTIONS_REJECTED, reason.tag()));
+        }
+        for (String reason : new String[] {"expired", "memory"}) {
+            streamsDropped.put(reason, counter(GatewayMeter.HISTORY_STREAMS_DROPPED, reason));
         }
         for (Orphan kind : Orphan.values()) {
             orphans.put(kind, counter(GatewayMeter.ORPHANS_RECLAIMED, kind.name().toLowerCase()));
@@ -126,6 +130,15 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     @Override
     public void delivered() {
         delivered.increment();
+    }
+
+    /** A history stream dropped, by reason ({@code expired}, {@code memory}). */
+    public void streamDropped(String reason) {
+        Counter counter = streamsDropped.get(reason);
+        if (counter == null) {
+            throw new IllegalArgumentException("undocumented stream drop reason " + reason);
+        }
+        counter.increment();
     }
 
     public void rejected(Admission.Rejection reason) {

@@ -7,7 +7,15 @@ public sealed interface ClientCommand {
 
     JsonNode id();
 
-    record Subscribe(String channel, JsonNode id) implements ClientCommand { }
+    /** @param since where the client's copy of the channel ends, to recover from; null for a fresh subscribe */
+    record Subscribe(String channel, JsonNode id, Since since) implements ClientCommand {
+        public Subscribe(String channel, JsonNode id) {
+            this(channel, id, null);
+        }
+    }
+
+    /** A position the client holds in a channel's stream: the last offset it got, and that stream's epoch. */
+    record Since(long offset, String epoch) { }
 
     /** Authenticates the connection (jwt mode); the token is never logged or echoed. */
     record Connect(String token, JsonNode id) implements ClientCommand {

@@ -14,6 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class CommandDecoder {
 
     static final int MAX_NESTING_DEPTH = 16;
+    static final int MAX_EPOCH_LENGTH = 64;
 
     private final JsonMapper mapper;
     private final ChannelNames channelNames;
@@ -99,6 +100,64 @@ public final class CommandDecoder {
         if (problem != null) {
             return new ClientCommand.Invalid(ErrorCode.INVALID_CHANNEL, problem, id);
         }
-        return op.equals("subscribe") ? new ClientCommand.Subscribe(name, id) : new ClientCommand.Unsubscribe(name, id);
+        if (!op.equals("subscribe")) {
+            return new ClientCommand.Unsubscribe(name, id);
+        }
+        JsonNode since = root.get("since");
+        if (since == null || since.isNull()) {
+            return new ClientCommand.Subscribe(name, id);
+        }
+        JsonNode offset = since.get("offset");
+        JsonNode epoch = since.get("epoch");
+        if (!since.isObject() || offset == null || !offset.canConvertToExactIntegral() || !offset.canConvertToLong()
+                || offset.longValue() < 0 || epoch == null || !epoch.isString() || epoch.stringValue().isEmpty()
+                || epoch.stringValue().length() > MAX_EPOCH_LENGTH) {
+            return new ClientCommand.Invalid(ErrorCode.BAD_FRAME, "\"since\" must be {\"offset\":<non-negative integer>,"
+                    + "\"epoch\":<string of 1.." + MAX_EPOCH_LENGTH + " characters>}", id);
+        }
+        return new ClientCommand.Subscribe(name, id, new ClientCommand.Since(offset.longValue(), epoch.stringValue()));
+    }
+
+    /**
+     * A subscribe with recovery given outside a frame, as {@code ?since=<channel>:<offset>:<epoch>} (the channel may
+     * itself contain ':', so the last two fields are the offset and the epoch).
+     */
+    public ClientCommand subscribeCommand(String channel, String since) {
+        if (since == null) {
+            return subscribeCommand(channel);
+        }
+        ClientCommand plain = subscribeCommand(channel);
+        if (!(plain instanceof ClientCommand.Subscribe)) {
+            return plain;
+        }
+        ClientCommand.Since position = parseSince(since);
+        return position == null ? new ClientCommand.Invalid(ErrorCode.BAD_FRAME,
+                "since must be <channel>:<offset>:<epoch>", null) : new ClientCommand.Subscribe(channel, null, position);
+    }
+
+    /** {@code <channel>:<offset>:<epoch>} -> channel; null when malformed. */
+    public static String sinceChannel(String since) {
+        int last = since.lastIndexOf(':');
+        int middle = last > 0 ? since.lastIndexOf(':', last - 1) : -1;
+        return middle > 0 ? since.substring(0, middle) : null;
+    }
+
+    private static ClientCommand.Since parseSince(String since) {
+        int last = since.lastIndexOf(':');
+        int middle = last > 0 ? since.lastIndexOf(':', last - 1) : -1;
+        if (middle <= 0) {
+            return null;
+        }
+        String epoch = since.substring(last + 1);
+        if (epoch.isEmpty() || epoch.length() > MAX_EPOCH_LENGTH) {
+            return null;
+        }
+        try {
+            long offset = Long.parseLong(since.substring(middle + 1, last));
+            return offset < 0 ? null : new ClientCommand.Since(offset, epoch);
+        }
+        catch (NumberFormatException e) {
+            return null;
+        }
     }
 }

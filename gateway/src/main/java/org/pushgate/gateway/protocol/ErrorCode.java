@@ -14,7 +14,9 @@ public enum ErrorCode {
     ALREADY_CONNECTED("already_connected"),
     FORBIDDEN("forbidden"),
     INVALID_TOKEN("invalid_token"),
-    RATE_LIMITED("rate_limited");
+    RATE_LIMITED("rate_limited"),
+    /** The broker could not be reached in time; the subscribe did not happen; try again. */
+    BROKER_UNAVAILABLE("broker_unavailable");
 
     private final String wire;
 

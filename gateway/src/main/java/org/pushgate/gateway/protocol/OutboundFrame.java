@@ -17,6 +17,8 @@ public final class OutboundFrame {
 
     private final Kind kind;
     private final byte[] payload;
+    private final String channel; // messages only: the channel and offset, for recovery's merge by offset
+    private final long offset;
     private volatile Object wire;
     private boolean shared; // set before the frame is handed to any buffer (the hand-off publishes it)
 
@@ -25,8 +27,15 @@ public final class OutboundFrame {
      * @param payload UTF-8 JSON text (empty for pings); never mutated after construction
      */
     public OutboundFrame(Kind kind, byte[] payload) {
+        this(kind, payload, null, 0);
+    }
+
+    /** A message of a channel's stream, at its offset. */
+    OutboundFrame(Kind kind, byte[] payload, String channel, long offset) {
         this.kind = kind;
         this.payload = payload;
+        this.channel = channel;
+        this.offset = offset;
     }
 
     public static OutboundFrame reply(String json) {
@@ -39,6 +48,16 @@ public final class OutboundFrame {
 
     public byte[] payload() {
         return payload;
+    }
+
+    /** The channel of a message frame; null for any other frame. */
+    public String channel() {
+        return channel;
+    }
+
+    /** The stream offset of a message frame; 0 for any other frame. */
+    public long offset() {
+        return offset;
     }
 
     /**

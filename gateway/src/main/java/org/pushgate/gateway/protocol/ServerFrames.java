@@ -40,11 +40,41 @@ public final class ServerFrames {
         out.writeBytes(DATA_FIELD);
         out.writeBytes(data);
         out.write('}');
-        return new OutboundFrame(OutboundFrame.Kind.MESSAGE, out.toByteArray());
+        return new OutboundFrame(OutboundFrame.Kind.MESSAGE, out.toByteArray(), channel, offset);
     }
 
     public static OutboundFrame subscribed(String channel, JsonNode id) {
         return channelReply("subscribed", channel, id);
+    }
+
+    /**
+     * {@code {"op":"subscribed","channel":c,"id":..,"epoch":e,"offset":top}}, with {@code "recovered":true|false}
+     * when the subscribe asked to recover.
+     *
+     * @param recovered null for a fresh subscribe
+     */
+    public static OutboundFrame subscribed(String channel, JsonNode id, String epoch, long offset, Boolean recovered) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("op", "subscribed");
+        node.put("channel", channel);
+        if (id != null) {
+            node.set("id", id);
+        }
+        node.put("epoch", epoch);
+        node.put("offset", offset);
+        if (recovered != null) {
+            node.put("recovered", recovered);
+        }
+        return OutboundFrame.reply(MAPPER.writeValueAsString(node));
+    }
+
+    /**
+     * {@code {"op":"insufficient_state","channel":c}}: this node saw a gap in the channel's offsets (or a new epoch);
+     * the server has unsubscribed the client from the channel, which should subscribe again with {@code since} set
+     * to the last position it holds.
+     */
+    public static OutboundFrame insufficientState(String channel) {
+        return channelReply("insufficient_state", channel, null);
     }
 
     public static OutboundFrame unsubscribed(String channel, JsonNode id) {

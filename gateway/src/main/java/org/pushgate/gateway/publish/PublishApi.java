@@ -1,13 +1,18 @@
 package org.pushgate.gateway.publish;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.broker.BrokerUnavailableException;
+import org.pushgate.gateway.broker.Published;
+import org.pushgate.gateway.broker.StreamMessage;
 import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.web.ErrorResponses;
 import org.pushgate.gateway.web.RejectedRequest;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
@@ -27,20 +32,22 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code POST /api/publish} and {@code POST /api/broadcast}. A body is read whole up to
+ * {@code POST /api/publish}, {@code POST /api/broadcast} and {@code GET /api/history}. A body is read whole up to
  * gateway.limits.max-publish-bytes, parsed and validated before anything is published: a bad request
  * publishes nothing. The message data is re-encoded compactly once and shared by every subscriber.
  */
-public final class PublishApi {
+final class PublishApi {
 
     private final Broker broker;
     private final ChannelNames channelNames;
     private final int maxBodyBytes;
     private final int maxBroadcastChannels;
+    private final int maxHistoryLimit;
     private final JsonMapper mapper;
 
-    public PublishApi(Broker broker, ChannelNames channelNames, int maxBodyBytes, int maxBroadcastChannels) {
+    PublishApi(Broker broker, ChannelNames channelNames, int maxBodyBytes, int maxBroadcastChannels, int maxHistoryLimit) {
         this.broker = broker;
+        this.maxHistoryLimit = maxHistoryLimit;
         this.channelNames = channelNames;
         this.maxBodyBytes = maxBodyBytes;
         this.maxBroadcastChannels = maxBroadcastChannels;
@@ -57,8 +64,83 @@ public final class PublishApi {
                     byte[] data = data(root);
                     return broker.publish(channel, data);
                 })
-                .flatMap(n -> ok(Map.of("subscribers", n)))
-                .onErrorResume(RejectedRequest.class, RejectedRequest::respond);
+                .flatMap(published -> ok(answer(published)))
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
+                .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
+    }
+
+    /** {@code {"subscribers":n,"offset":k,"epoch":"e"}}: the message's position in its channel's stream. */
+    private static Map<String, Object> answer(Published published) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("subscribers", published.reached());
+        body.put("offset", published.position().offset());
+        body.put("epoch", published.position().epoch());
+        return body;
+    }
+
+    /**
+     * The broker did not answer in time: 503 with Retry-After. The publish may or may not have been applied
+     * (docs/protocol.md: a publisher that retries may publish twice; subscribers can tell by the data, not by
+     * the offset).
+     */
+    private static Mono<ServerResponse> unavailable(BrokerUnavailableException error) {
+        return ErrorResponses.respond(HttpStatus.SERVICE_UNAVAILABLE, "broker_unavailable",
+                "the broker did not answer in time; retry", 1);
+    }
+
+    /**
+     * {@code GET /api/history?channel=c&since=<offset>&epoch=<e>&limit=n}: the messages after {@code since} that the
+     * stream still holds, in order, and its current position. When {@code epoch} is given and the stream's differs,
+     * the offset means nothing: no messages, {@code "epochChanged":true}.
+     */
+    public Mono<ServerResponse> history(ServerRequest request) {
+        return Mono.defer(() -> {
+                    String channel = channelName(request.queryParam("channel").orElseThrow(() ->
+                            bad("invalid_channel", "query parameter 'channel' is required")));
+                    long since = longParam(request, "since", 0);
+                    int limit = (int) Math.min(longParam(request, "limit", Math.min(100, maxHistoryLimit)), maxHistoryLimit);
+                    String epoch = request.queryParam("epoch").orElse(null);
+                    return broker.history(channel, since, limit).map(history -> {
+                        boolean epochChanged = epoch != null && !epoch.equals(history.top().epoch());
+                        Map<String, Object> body = new LinkedHashMap<>();
+                        body.put("channel", channel);
+                        body.put("epoch", history.top().epoch());
+                        body.put("offset", history.top().offset());
+                        body.put("epochChanged", epochChanged);
+                        body.put("complete", history.complete());
+                        List<Map<String, Object>> messages = new ArrayList<>();
+                        if (!epochChanged) {
+                            for (StreamMessage message : history.messages()) {
+                                Map<String, Object> row = new LinkedHashMap<>();
+                                row.put("offset", message.offset());
+                                row.put("data", mapper.readTree(message.data()));
+                                messages.add(row);
+                            }
+                        }
+                        body.put("messages", messages);
+                        return body;
+                    });
+                })
+                .flatMap(this::ok)
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
+                .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
+    }
+
+    private static long longParam(ServerRequest request, String name, long fallback) {
+        String value = request.queryParam(name).orElse(null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(value);
+            if (parsed < 0) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        }
+        catch (NumberFormatException e) {
+            throw bad("bad_request", "query parameter '" + name + "' must be a non-negative integer");
+        }
     }
 
     public Mono<ServerResponse> broadcast(ServerRequest request) {
@@ -66,16 +148,27 @@ public final class PublishApi {
                 .flatMap(root -> {
                     List<String> channels = channels(root.get("channels"));
                     byte[] data = data(root);
+                    Map<String, Object> positions = new LinkedHashMap<>();
                     return Flux.fromIterable(channels)
-                            .concatMap(channel -> broker.publish(channel, data))
-                            .reduce(0, Integer::sum)
-                            .map(total -> Map.of("subscribers", total, "channels", channels.size()));
+                            .concatMap(channel -> broker.publish(channel, data)
+                                    .doOnNext(published -> positions.put(channel, Map.of(
+                                            "offset", published.position().offset(),
+                                            "epoch", published.position().epoch()))))
+                            .reduce(0, (sum, published) -> sum + published.reached())
+                            .map(total -> {
+                                Map<String, Object> body = new LinkedHashMap<>();
+                                body.put("subscribers", total);
+                                body.put("channels", channels.size());
+                                body.put("positions", positions);
+                                return body;
+                            });
                 })
                 .flatMap(this::ok)
-                .onErrorResume(RejectedRequest.class, RejectedRequest::respond);
+                .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
+                .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
     }
 
-    private Mono<ServerResponse> ok(Map<String, Integer> body) {
+    private Mono<ServerResponse> ok(Map<String, ?> body) {
         return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
     }
 
@@ -107,11 +200,15 @@ public final class PublishApi {
         if (node == null || !node.isString()) {
             throw bad("invalid_channel", "\"" + field + "\" must be a string");
         }
-        String problem = channelNames.problem(node.stringValue());
+        return channelName(node.stringValue());
+    }
+
+    private String channelName(String name) {
+        String problem = channelNames.problem(name);
         if (problem != null) {
             throw bad("invalid_channel", problem);
         }
-        return node.stringValue();
+        return name;
     }
 
     private List<String> channels(JsonNode node) {

@@ -16,7 +16,7 @@ class PublishConfiguration {
     @Bean
     PublishApi publishApi(Broker broker, ChannelNames channelNames, GatewayProperties properties) {
         return new PublishApi(broker, channelNames, properties.limits().maxPublishBytes(),
-                properties.limits().maxBroadcastChannels());
+                properties.limits().maxBroadcastChannels(), Math.max(1, properties.history().maxRecovered()));
     }
 
     @Bean
@@ -24,6 +24,7 @@ class PublishConfiguration {
         return RouterFunctions.route()
                 .POST("/api/publish", api::publish)
                 .POST("/api/broadcast", api::broadcast)
+                .GET("/api/history", api::history)
                 .build();
     }
 }

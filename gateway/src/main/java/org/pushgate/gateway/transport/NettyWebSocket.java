@@ -34,16 +34,18 @@ final class NettyWebSocket implements ConnectionSocket {
     private final Channel channel;
     private final String remoteAddress;
     private final List<String> initialChannels;
+    private final List<String> initialSince;
     private final String bearerToken;
     private final int maxFrameBytes;
 
     NettyWebSocket(WebsocketInbound in, WebsocketOutbound out, Channel channel, String remoteAddress,
-                   List<String> initialChannels, String bearerToken, int maxFrameBytes) {
+                   List<String> initialChannels, List<String> initialSince, String bearerToken, int maxFrameBytes) {
         this.in = in;
         this.out = out;
         this.channel = channel;
         this.remoteAddress = remoteAddress;
         this.initialChannels = initialChannels;
+        this.initialSince = initialSince;
         this.bearerToken = bearerToken;
         this.maxFrameBytes = maxFrameBytes;
     }
@@ -63,6 +65,11 @@ final class NettyWebSocket implements ConnectionSocket {
     @Override
     public List<String> initialChannels() {
         return initialChannels;
+    }
+
+    @Override
+    public List<String> initialSince() {
+        return initialSince;
     }
 
     @Override

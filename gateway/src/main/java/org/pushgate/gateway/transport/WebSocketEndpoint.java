@@ -94,7 +94,9 @@ final class WebSocketEndpoint implements HttpHandler {
             return reject(response, decision.rejection());
         }
         Admission.Ticket ticket = decision.ticket();
-        List<String> channels = new QueryStringDecoder(nativeRequest.uri()).parameters().getOrDefault("channel", List.of());
+        java.util.Map<String, List<String>> query = new QueryStringDecoder(nativeRequest.uri()).parameters();
+        List<String> channels = query.getOrDefault("channel", List.of());
+        List<String> since = query.getOrDefault("since", List.of());
         String token = BearerToken.parse(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         // Whatever happens to the handshake, a ticket no pipeline took is returned: at the deadline, or when the
         // upgrade ends without one. giveUp() and the pipeline's start() race by compare-and-set on the ticket, so
@@ -106,7 +108,7 @@ final class WebSocketEndpoint implements HttpHandler {
                     nativeRequest.requestHeaders().clear();
                     nativeResponse.responseHeaders().clear();
                     NettyWebSocket socket = new NettyWebSocket(in, out, ((Connection) in).channel(), address,
-                            List.copyOf(channels), token, maxFrameBytes);
+                            List.copyOf(channels), List.copyOf(since), token, maxFrameBytes);
                     return connections.serve(socket, ticket);
                 }, spec)
                 .doFinally(signal -> {

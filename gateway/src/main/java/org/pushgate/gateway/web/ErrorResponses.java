@@ -33,8 +33,13 @@ public final class ErrorResponses {
 
     /** The same answer as a functional endpoint's response. */
     public static Mono<ServerResponse> respond(HttpStatus status, String code, String message) {
+        return respond(status, code, message, 0);
+    }
+
+    /** @param retryAfterSeconds 0 for no Retry-After header */
+    public static Mono<ServerResponse> respond(HttpStatus status, String code, String message, int retryAfterSeconds) {
         return ServerResponse.status(status)
-                .headers(headers -> headers(headers, status, 0))
+                .headers(headers -> headers(headers, status, retryAfterSeconds))
                 .bodyValue(body(code, message)); // byte[]: written as is, never re-encoded
     }
 

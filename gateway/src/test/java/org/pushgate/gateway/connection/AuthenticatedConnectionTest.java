@@ -69,7 +69,7 @@ class AuthenticatedConnectionTest {
 
     ConnectionPipeline handler(int commandsPerSecond, int burst, int violations) {
         ConnectionSettings settings = new ConnectionSettings(NEVER, NEVER, Duration.ofSeconds(10), 20,
-                commandsPerSecond, burst, violations);
+                commandsPerSecond, burst, violations, 300);
         ClientAuth auth = new ClientAuth(AuthMode.JWT, verifier(),
                 new ChannelPolicy(Map.of("public", Access.AUTHENTICATED, "private", Access.CLAIM), Access.NONE), CONNECT_TIMEOUT,
                 Duration.ZERO);
@@ -95,7 +95,7 @@ class AuthenticatedConnectionTest {
                 .then(() -> assertThat(hub.subscriptionCount()).as("nothing before connect").isZero())
                 .then(() -> socket.text("{\"op\":\"connect\",\"token\":\"alice-600\",\"id\":1}"))
                 .then(() -> assertThat(hub.channels()).containsOnlyKeys("user:alice", "public:lobby"))
-                .then(() -> assertThat(hub.publish("user:alice", "1".getBytes(UTF_8)).block(VERIFY)).isEqualTo(1))
+                .then(() -> assertThat(node.publish("user:alice", "1")).isEqualTo(1))
                 .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"user:bob\",\"id\":2}"))
                 .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"private:bob-x\",\"id\":3}"))
                 .then(() -> socket.text("{\"op\":\"subscribe\",\"channel\":\"private:alice-x\",\"id\":4}"))
@@ -108,8 +108,8 @@ class AuthenticatedConnectionTest {
 
         assertThat(socket.texts(Kind.REPLY)).satisfiesExactly(
                 connected -> assertThat(connected).contains("\"op\":\"connected\"", "\"id\":1", "\"user\":\"alice\"", "\"expires\":600"),
-                personal -> assertThat(personal).isEqualTo("{\"op\":\"subscribed\",\"channel\":\"user:alice\"}"),
-                lobby -> assertThat(lobby).isEqualTo("{\"op\":\"subscribed\",\"channel\":\"public:lobby\"}"),
+                personal -> assertThat(personal).matches("\\{\"op\":\"subscribed\",\"channel\":\"user:alice\",\"epoch\":\"\\w+\",\"offset\":0}"),
+                lobby -> assertThat(lobby).matches("\\{\"op\":\"subscribed\",\"channel\":\"public:lobby\",\"epoch\":\"\\w+\",\"offset\":0}"),
                 otherUser -> assertThat(otherUser).contains("\"id\":2", "\"code\":\"forbidden\""),
                 notClaimed -> assertThat(notClaimed).contains("\"id\":3", "\"code\":\"forbidden\""),
                 claimed -> assertThat(claimed).contains("\"id\":4", "\"op\":\"subscribed\""),

@@ -60,7 +60,7 @@ class ConnectionPipelineTest {
     }
 
     int publish(String channel, String json) {
-        return hub.publish(channel, json.getBytes(UTF_8)).block(VERIFY);
+        return node.publish(channel, json);
     }
 
     void assertEverythingReleased(FakeSocket socket) {
@@ -231,10 +231,11 @@ class ConnectionPipelineTest {
         assertThat(socket.texts(Kind.MESSAGE)).containsExactly(
                 "{\"op\":\"message\",\"channel\":\"news\",\"offset\":1,\"data\":{\"n\":1}}",
                 "{\"op\":\"message\",\"channel\":\"news\",\"offset\":2,\"data\":[2]}");
-        assertThat(socket.texts(Kind.REPLY)).containsExactly(
-                "{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":1}",
+        String epoch = "\"epoch\":\"" + node.broker.history("news", 0, 0).block(VERIFY).top().epoch() + "\"";
+        assertThat(socket.texts(Kind.REPLY)).as("each subscribe answers the stream's position then").containsExactly(
+                "{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":1," + epoch + ",\"offset\":0}",
                 "{\"op\":\"unsubscribed\",\"channel\":\"news\",\"id\":2}",
-                "{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":3}");
+                "{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":3," + epoch + ",\"offset\":3}");
         assertThat(events.delivered.get()).isEqualTo(2);
         assertThat(events.disconnects(CloseReason.RESET)).isEqualTo(1);
         assertEverythingReleased(socket);
@@ -256,7 +257,7 @@ class ConnectionPipelineTest {
                 .verify(VERIFY);
 
         assertThat(socket.texts(Kind.REPLY)).satisfiesExactly(
-                ok -> assertThat(ok).isEqualTo("{\"op\":\"subscribed\",\"channel\":\"ok\"}"),
+                ok -> assertThat(ok).startsWith("{\"op\":\"subscribed\",\"channel\":\"ok\",\"epoch\":"),
                 bad -> assertThat(bad).contains("\"code\":\"invalid_channel\""),
                 json -> assertThat(json).contains("\"code\":\"bad_json\""),
                 op -> assertThat(op).contains("\"id\":\"x\"").contains("\"code\":\"unknown_op\""),

@@ -45,6 +45,14 @@ public final class FakeSocket implements ConnectionSocket {
         return initialChannels;
     }
 
+    /** {@code ?since=} values of the upgrade request. */
+    public volatile List<String> initialSince = List.of();
+
+    @Override
+    public List<String> initialSince() {
+        return initialSince;
+    }
+
     @Override
     public Flux<InboundFrame> receive() {
         return inbound.flux();

@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.auth.ClientAuth;
+import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.broker.TestBrokers;
 import org.pushgate.gateway.hub.BufferSettings;
 import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.hub.LocalHub;
@@ -24,17 +26,25 @@ public final class TestNode {
 
     public final RecordingEvents events = new RecordingEvents();
     public final LocalHub hub = new LocalHub(events);
+    public final Broker broker;
     public final ConnectionRegistry registry = new ConnectionRegistry();
     public final Admission admission = new Admission(10_000, 0, null);
     public final VirtualTimeScheduler clock;
 
     public TestNode(VirtualTimeScheduler clock) {
         this.clock = clock;
+        this.broker = TestBrokers.memory(hub, clock);
+    }
+
+    /** Publishes through the node's broker and answers how many subscriber buffers took the message. */
+    public int publish(String channel, String json) {
+        return broker.publish(channel, json.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .block(Duration.ofSeconds(5)).reached();
     }
 
     /** Settings with generous command limits, for tests that are not about rate limiting. */
     public static ConnectionSettings settings(Duration heartbeat, Duration liveness, Duration timeout, int maxSubscriptions) {
-        return new ConnectionSettings(heartbeat, liveness, timeout, maxSubscriptions, 1_000_000, 1_000_000, 1_000);
+        return new ConnectionSettings(heartbeat, liveness, timeout, maxSubscriptions, 1_000_000, 1_000_000, 1_000, 300);
     }
 
     /** Buffers bounded in frames only (bytes and the process fence far away), for tests not about bytes. */
@@ -56,7 +66,7 @@ public final class TestNode {
 
     /** A pipeline whose connections subscribe through this hub (a test's instrumented one) rather than the node's. */
     public ConnectionPipeline pipelineOver(Hub through, ConnectionSettings settings, BufferSettings buffers, ClientAuth auth) {
-        return new ConnectionPipeline(new NodeResources(through, registry, settings, buffers, auth, events),
+        return new ConnectionPipeline(new NodeResources(through, broker, registry, settings, buffers, auth, events),
                 new CommandDecoder(new ChannelNames(64), 4096, 8192), clock);
     }
 

@@ -88,8 +88,8 @@ class ConnectionAuditorTest {
     void aSubscriptionNoConnectionOwnsIsReclaimedLoggedAndCounted() {
         FakeSocket owner = new FakeSocket("news");
         serve(owner);
-        SubscriberBuffer stray = new SubscriberBuffer(node.buffers(8, OverflowPolicy.DISCONNECT), reason -> { },
-                io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE);
+        SubscriberBuffer stray = new SubscriberBuffer(node.buffers(8, OverflowPolicy.DISCONNECT),
+                org.pushgate.gateway.hub.TestOwners.NONE, io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE);
         hub.subscribe("news", stray);
         hub.subscribe("ghost", stray);
         assertThat(hub.subscriptionCount()).isEqualTo(3);
@@ -137,8 +137,14 @@ class ConnectionAuditorTest {
         ConnectionAuditor[] auditorOf = new ConnectionAuditor[1];
         boolean[] audited = new boolean[1];
         org.pushgate.gateway.hub.Hub auditingHub = new org.pushgate.gateway.hub.Hub() {
-            public reactor.core.publisher.Mono<Integer> publish(String channel, byte[] data) {
-                return hub.publish(channel, data);
+            public reactor.core.publisher.Mono<Integer> deliver(String channel, String epoch, long offset, byte[] data) {
+                return hub.deliver(channel, epoch, offset, data);
+            }
+            public void catchUp(String channel, String epoch, long offset) {
+                hub.catchUp(channel, epoch, offset);
+            }
+            public void attach(org.pushgate.gateway.hub.NodeSubscriptions listener) {
+                hub.attach(listener);
             }
             public boolean subscribe(String channel, SubscriberBuffer subscriber) {
                 return hub.subscribe(channel, subscriber);

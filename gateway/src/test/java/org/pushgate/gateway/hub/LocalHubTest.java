@@ -45,12 +45,15 @@ class LocalHubTest {
         return new BufferSettings(capacity, 1L << 30, policy, new OutboundBudget(1L << 40, List::of, Runnable::run), events);
     }
 
+    /** Through the memory engine, which assigns offsets and hands the hub each channel's messages in order. */
+    final org.pushgate.gateway.broker.Broker broker = org.pushgate.gateway.broker.TestBrokers.memory(hub);
+
     int publish(String channel, String json) {
-        return hub.publish(channel, json.getBytes(UTF_8)).block(VERIFY);
+        return broker.publish(channel, json.getBytes(UTF_8)).block(VERIFY).reached();
     }
 
     SubscriberBuffer buffer(int capacity, OverflowPolicy policy, AtomicInteger cuts) {
-        return new SubscriberBuffer(settings(capacity, policy), reason -> cuts.incrementAndGet(), loop);
+        return new SubscriberBuffer(settings(capacity, policy), TestOwners.counting(cuts), loop);
     }
 
     @Test
@@ -219,7 +222,7 @@ class LocalHubTest {
                 ExecutorService own = i % 2 == 0 ? loopA : loopB;
                 String expected = i % 2 == 0 ? "loop-a" : "loop-b";
                 SubscriberBuffer buffer = new SubscriberBuffer(settings(total, OverflowPolicy.DISCONNECT),
-                        reason -> cuts.incrementAndGet(), own);
+                        TestOwners.counting(cuts), own);
                 List<String> frames = new CopyOnWriteArrayList<>();
                 consumers.add(buffer.frames().subscribe(f -> {
                     frames.add(f.text());

@@ -26,7 +26,17 @@ class SubscriberBufferTest {
     }
 
     SubscriberBuffer buffer(BufferSettings settings, AtomicReference<HubEvents.DropReason> cutFor) {
-        SubscriberBuffer buffer = new SubscriberBuffer(settings, cutFor::set, ImmediateEventExecutor.INSTANCE);
+        SubscriberOwner owner = new SubscriberOwner() {
+            @Override
+            public void cut(HubEvents.DropReason reason) {
+                cutFor.set(reason);
+            }
+
+            @Override
+            public void insufficientState(String channel) {
+            }
+        };
+        SubscriberBuffer buffer = new SubscriberBuffer(settings, owner, ImmediateEventExecutor.INSTANCE);
         all.add(buffer);
         return buffer;
     }

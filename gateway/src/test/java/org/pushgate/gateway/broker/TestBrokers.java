@@ -1,0 +1,29 @@
+package org.pushgate.gateway.broker;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.pushgate.gateway.hub.Hub;
+
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** The memory engine for tests in other packages (its constructor is package-private). */
+public final class TestBrokers {
+
+    private TestBrokers() {
+    }
+
+    /** History of 100 messages per channel kept for an hour, 64 MiB over all, on the given clock. */
+    public static Broker memory(Hub hub, Scheduler clock) {
+        return memory(hub, clock, 100, Duration.ofHours(1), 64L << 20);
+    }
+
+    public static Broker memory(Hub hub) {
+        return memory(hub, Schedulers.immediate());
+    }
+
+    public static Broker memory(Hub hub, Scheduler clock, int size, Duration ttl, long maxBytes) {
+        return new MemoryBroker(hub, new HistoryPolicy(size, ttl, Map.of()), maxBytes, clock, reason -> { });
+    }
+}
