@@ -218,7 +218,7 @@ class LoadOptionsTest {
             Matcher m = DOC_RUN.matcher(text);
             while (m.find()) {
                 String scenario = m.group(1) != null ? m.group(1) : m.group(2);
-                String rest = m.group(3).replaceAll("\\$\\([^)]*\\)|\\$\\w+|<[^>]*>", "1234").trim();
+                String rest = m.group(3).replaceAll("\\$\\([^)]*\\)|\\$(?:\\w+|!)|<[^>]*>", "1234").trim();
                 List<String> args = new ArrayList<>(List.of(scenario));
                 for (String a : rest.isEmpty() ? new String[0] : rest.split("\\s+")) {
                     // "R" (a rate in a table of runs) and "1000|3000" (alternatives) stand for numbers.
