@@ -86,9 +86,22 @@ final class FakeGateway implements AutoCloseable {
     }
 
     FakeGateway(int port, int maxConnections, int bufferSize) {
+        this(port, maxConnections, bufferSize, null);
+    }
+
+    /**
+     * @param handshakeTimeout when set, a socket that has not completed a request within it is closed without an
+     *                         answer, as the gateway's gateway.limits.handshake-timeout does (Reactor Netty's idle
+     *                         timeout, which also runs before the first request)
+     */
+    FakeGateway(int port, int maxConnections, int bufferSize, Duration handshakeTimeout) {
         this.maxConnections = maxConnections;
         this.bufferSize = bufferSize;
-        this.server = HttpServer.create().host("127.0.0.1").port(port)
+        HttpServer http = HttpServer.create().host("127.0.0.1").port(port);
+        if (handshakeTimeout != null) {
+            http = http.idleTimeout(handshakeTimeout);
+        }
+        this.server = http
                 .route(r -> r
                         .get("/ws", (req, res) -> {
                             if (!"websocket".equalsIgnoreCase(req.requestHeaders().get("Upgrade"))) {
@@ -121,6 +134,8 @@ final class FakeGateway implements AutoCloseable {
                             return res.header("Content-Type", "application/json")
                                     .sendString(Mono.just("{\"subscribers\":" + n + "}")).then();
                         }))
+                        .get("/actuator/health", (req, res) -> res.header("Content-Type", "application/json")
+                                .sendString(Mono.just("{\"status\":\"UP\"}")))
                         .get("/actuator/prometheus", (req, res) -> res.sendString(Mono.fromSupplier(this::metrics))))
                 .bindNow(Duration.ofSeconds(10));
     }

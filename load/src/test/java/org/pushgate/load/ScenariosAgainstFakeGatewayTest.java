@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,42 @@ class ScenariosAgainstFakeGatewayTest {
         JsonNode allowed = run(0, "connect", "--connections", "15", "--rate", "0", "--duration", "500ms",
                 "--allow-rejections");
         assertThat(allowed.path("connections").path("rejected503").asLong()).isEqualTo(5L);
+    }
+
+    @Test
+    void lorisSeesEveryHalfFinishedSocketClosedAtTheDeadlineWhileHealthAndUpgradesAnswer() throws Exception {
+        gateway = new FakeGateway(0, 10_000, 64, Duration.ofSeconds(1));
+        Path log = Files.writeString(dir.resolve("gateway.log"), "started\n");
+        long self = ProcessHandle.current().pid(); // the fake gateway's sockets are this JVM's descriptors
+        JsonNode r = run(0, "loris", "--connections", "40", "--processes", "2", "--source-addresses",
+                "127.0.0.1,127.0.0.2", "--handshake-timeout", "1s", "--close-slack", "1500ms", "--duration", "5s",
+                "--probe-interval", "100ms", "--server-pid", String.valueOf(self), "--server-log", log.toString());
+        JsonNode sockets = r.path("sockets");
+        assertThat(sockets.path("connected").asLong()).isEqualTo(40L);
+        assertThat(sockets.path("closedByGateway").asLong()).isEqualTo(40L);
+        assertThat(longs(sockets.path("closesByAnswer"))).containsExactly(Map.entry("nothing", 40L));
+        assertThat(sockets.path("stillOpenAtEnd").asLong()).isZero();
+        assertThat(r.path("generator").path("processes").asLong()).isEqualTo(2L);
+        JsonNode lifetimes = r.path("latencies").path("Half-finished sockets: connect to the gateway's close, by its answer")
+                .path("nothing");
+        assertThat(lifetimes.path("count").asLong()).isEqualTo(40L);
+        assertThat(lifetimes.path("minMs").asDouble()).isGreaterThanOrEqualTo(900.0);
+        assertThat(r.path("health").path("probes").asLong()).isPositive();
+        assertThat(longs(r.path("health").path("answers"))).containsOnlyKeys("200");
+        assertThat(longs(r.path("upgrade").path("answers"))).containsOnlyKeys("101");
+        assertThat(r.path("descriptors").path("peak").asLong()).isGreaterThan(r.path("descriptors").path("before").asLong());
+        assertThat(r.path("serverLog").path("linesAdded").asLong()).isZero();
+        assertThat(r.path("series").get(0).has("healthMs")).isTrue();
+    }
+
+    @Test
+    void lorisFailsWhenTheGatewayNeverClosesTheHalfFinishedSockets() throws Exception {
+        gateway = new FakeGateway(0, 10_000, 64); // no deadline on a request head, as before issue 13
+        JsonNode r = run(1, "loris", "--connections", "10", "--handshake-timeout", "500ms", "--close-slack", "500ms",
+                "--duration", "2s", "--probe-interval", "200ms");
+        assertThat(r.path("sockets").path("stillOpenAtEnd").asLong()).isEqualTo(10L);
+        assertThat(check(r, "every half-finished socket closed by the gateway within the deadline").path("pass")
+                .asBoolean()).isFalse();
     }
 
     @Test

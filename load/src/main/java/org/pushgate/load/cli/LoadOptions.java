@@ -3,6 +3,7 @@ package org.pushgate.load.cli;
 import static org.pushgate.load.cli.Scenario.CHANNELS;
 import static org.pushgate.load.cli.Scenario.CHURN;
 import static org.pushgate.load.cli.Scenario.FANOUT;
+import static org.pushgate.load.cli.Scenario.LORIS;
 import static org.pushgate.load.cli.Scenario.SLOW;
 
 import java.lang.annotation.ElementType;
@@ -31,6 +32,9 @@ public final class LoadOptions {
 
     /** Beyond this many connections one process would reach the per-process open-files limit (20,000 here). */
     public static final int CONNECTIONS_PER_PROCESS = 18_000;
+
+    /** loris: sockets per process at most (its share of the 20,000 open files, minus the JVM's own). */
+    public static final int LORIS_SOCKETS_PER_PROCESS = 19_000;
 
     /** Ephemeral ports per source address that the generator plans to use (the range holds ~28k). */
     public static final int CONNECTIONS_PER_SOURCE_ADDRESS = 25_000;
@@ -196,6 +200,48 @@ public final class LoadOptions {
             description = "SO_RCVBUF of the slow subscribers (default ${DEFAULT-VALUE})")
     public int slowReceiveBuffer = 65536;
 
+    @Only(LORIS)
+    @Option(names = "--send", paramLabel = "half-head|nothing",
+            description = "what each socket sends: the start of an upgrade without its final empty line, or nothing "
+                    + "(default ${DEFAULT-VALUE})")
+    public String lorisSend = "half-head";
+
+    @Only(LORIS)
+    @Option(names = "--handshake-timeout", paramLabel = "D", converter = Converters.Millis.class,
+            description = "the gateway's gateway.limits.handshake-timeout: every socket must be closed by then, plus "
+                    + "--close-slack (default ${DEFAULT-VALUE} ms)")
+    public long handshakeTimeoutMs = 10_000;
+
+    @Only(LORIS)
+    @Option(names = "--close-slack", paramLabel = "D", converter = Converters.Millis.class,
+            description = "how late after --handshake-timeout a close may come (default ${DEFAULT-VALUE} ms)")
+    public long closeSlackMs = 2_000;
+
+    @Only(LORIS)
+    @Option(names = "--probe-interval", paramLabel = "D", converter = Converters.Millis.class,
+            description = "health, WebSocket upgrade and descriptor probes, each this often (default ${DEFAULT-VALUE} ms)")
+    public long probeIntervalMs = 250;
+
+    @Only(LORIS)
+    @Option(names = "--answer-within", paramLabel = "D", converter = Converters.Millis.class,
+            description = "health (200) and a WebSocket upgrade (101 or 503) must be answered within this "
+                    + "(default ${DEFAULT-VALUE} ms)")
+    public long answerWithinMs = 1_000;
+
+    @Only(LORIS)
+    @Option(names = "--probe-source-address", paramLabel = "A",
+            description = "loopback address the probes connect from, apart from the attack's (default ${DEFAULT-VALUE})")
+    public String probeSourceAddress = "127.0.0.254";
+
+    @Only(LORIS)
+    @Option(names = "--server-log", paramLabel = "FILE",
+            description = "the gateway's log: the lines added during the run are counted (default: not counted)")
+    public String serverLog;
+
+    @Option(names = "--management-port", paramLabel = "P",
+            description = "port of /actuator (the gateway's management.server.port) (default: --port)")
+    public int managementPort;
+
     @Option(names = "--source-addresses", paramLabel = "L",
             description = "local addresses to bind: 127.0.0.1,127.0.0.2 or 127.0.0.1-127.0.0.8 (default: 127.0.0.1, "
                     + "or enough 127.0.0.x for 25,000 per address)")
@@ -291,6 +337,17 @@ public final class LoadOptions {
         range("worker-count", workerCount, 1, 1000);
         range("index-offset", indexOffset, 0, Integer.MAX_VALUE);
         range("total-connections", totalConnections, 0, Integer.MAX_VALUE);
+        range("management-port", managementPort, 0, 65535);
+        range("handshake-timeout", handshakeTimeoutMs, 1, 3_600_000);
+        range("probe-interval", probeIntervalMs, 10, 60_000);
+        range("answer-within", answerWithinMs, 1, 60_000);
+        if (!List.of("half-head", "nothing").contains(lorisSend)) {
+            throw new IllegalArgumentException("--send must be half-head or nothing");
+        }
+        if (!isLoopback(probeSourceAddress) || probeSourceAddress.contains(":")) {
+            throw new IllegalArgumentException("--probe-source-address must be a 127.0.0.x address");
+        }
+        serverLog = serverLog == null || serverLog.isEmpty() ? null : serverLog;
         if (!List.of("rst", "fin", "mixed").contains(abort)) {
             throw new IllegalArgumentException("--abort must be rst, fin or mixed");
         }
@@ -314,6 +371,12 @@ public final class LoadOptions {
         if (scenario.equals(CHURN.id()) ? cycles < 1 : connections < 1) {
             throw new IllegalArgumentException(scenario.equals(CHURN.id()) ? "--cycles must be at least 1"
                     : "--connections must be at least 1");
+        }
+        if (scenario.equals(LORIS.id()) && (connections + effectiveProcesses() - 1) / effectiveProcesses()
+                > LORIS_SOCKETS_PER_PROCESS) {
+            throw new IllegalArgumentException("at most " + LORIS_SOCKETS_PER_PROCESS + " half-finished sockets per "
+                    + "generator process (20,000 open files here): use --processes " + ((connections
+                    + LORIS_SOCKETS_PER_PROCESS - 1) / LORIS_SOCKETS_PER_PROCESS));
         }
         if (durationMs <= 0) {
             throw new IllegalArgumentException("--duration must be positive");
@@ -374,6 +437,11 @@ public final class LoadOptions {
             out.add("127.0.0." + x);
         }
         return out;
+    }
+
+    /** The port of /actuator: --management-port, or the client port. */
+    public int actuatorPort() {
+        return managementPort > 0 ? managementPort : port;
     }
 
     /** Processes to use: the given count, or one per {@link #CONNECTIONS_PER_PROCESS} connections. */

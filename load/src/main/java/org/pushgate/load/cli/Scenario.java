@@ -59,6 +59,18 @@ public enum Scenario {
                 o.payloadBytes = 12_288;
                 o.durationMs = 6_000;
                 o.warmupMs = 4_000;
+            }),
+    LORIS("Half-finished handshakes (slowloris): N sockets send the start of a WebSocket upgrade and never finish it.",
+            "Held up to --duration, from --source-addresses and --processes (at most 19,000 per process). Every "
+                    + "--probe-interval: /actuator/health (on --management-port) and a real WebSocket upgrade from "
+                    + "--probe-source-address, timed; with --server-pid the gateway's descriptors (/proc/PID/fd); with "
+                    + "--server-log the log lines it wrote. Verdict: every socket closed by the gateway within "
+                    + "--handshake-timeout + --close-slack, health answered 200 within --answer-within throughout, the "
+                    + "upgrade answered 101 or 503 within it (never a hang), and with --server-pid the descriptors below "
+                    + "the gateway's open-file limit and back to their level after.",
+            o -> {
+                o.connections = 2_000;
+                o.durationMs = 15_000;
             });
 
     private final String summary;
@@ -88,7 +100,7 @@ public enum Scenario {
         defaults.accept(o);
     }
 
-    /** {@code connect, fanout, channels, churn, slow}. */
+    /** {@code connect, fanout, channels, churn, slow, loris}. */
     public static String names() {
         return String.join(", ", Arrays.stream(values()).map(Scenario::id).toList());
     }

@@ -34,7 +34,7 @@ public final class ServerProbe {
     public ServerProbe(LoadOptions o) {
         this.o = o;
         this.provider = ConnectionProvider.builder("load-probe").maxConnections(2).build();
-        this.http = HttpClient.create(provider).host(o.host).port(o.port).responseTimeout(Duration.ofSeconds(10));
+        this.http = HttpClient.create(provider).host(o.host).port(o.actuatorPort()).responseTimeout(Duration.ofSeconds(10));
     }
 
     /** One scrape of /actuator/prometheus; empty (and a single warning) when the gateway does not answer it. */

@@ -133,7 +133,9 @@ final class HtmlReport {
                 {"Publishes per second", "publishes/s", "sendsPerSec"},
                 {"Open connections", "connections", "connections"},
                 {"Generator CPU", "cores", "cpuCores"},
-                {"Gateway memory", "MiB", "serverHeapMiB", "serverLiveDataMiB", "serverRssMiB"}};
+                {"Gateway memory", "MiB", "serverHeapMiB", "serverLiveDataMiB", "serverRssMiB"},
+                {"Gateway descriptors (/proc/PID/fd, highest per second)", "files", "serverDescriptors"},
+                {"Answer time under attack (slowest per second)", "ms", "healthMs", "upgradeMs"}};
         for (String[] c : charts) {
             List<SvgChart.Series> lines = new ArrayList<>();
             for (int k = 2; k < c.length; k++) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pushgate.load.cli.LoadOptions;
+import org.pushgate.load.client.AvailabilityProbe;
 import org.pushgate.load.client.PrometheusText;
 import org.pushgate.load.client.Publisher;
 import org.pushgate.load.client.ServerProbe;
@@ -35,6 +36,7 @@ final class Progress implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
 
     private volatile Publisher publisher;
+    private volatile AvailabilityProbe availability;
     private volatile String phase = "ramp";
     private volatile boolean sampleServer;
     private long lastNanos;
@@ -69,6 +71,11 @@ final class Progress implements AutoCloseable {
 
     void publisher(Publisher p) {
         publisher = p;
+    }
+
+    /** loris: the probes whose figures each tick records and shows. */
+    void availability(AvailabilityProbe probe) {
+        availability = probe;
     }
 
     void sampleServer(boolean on) {
@@ -135,12 +142,15 @@ final class Progress implements AutoCloseable {
         }
         long rss = probe.rssBytes();
         Double rssMiB = rss > 0 ? Percentiles.round(rss / 1048576.0, 1) : null;
+        AvailabilityProbe a = availability;
+        AvailabilityProbe.Tick probes = a == null ? new AvailabilityProbe.Tick(null, null, null) : a.tick();
         SeriesPoint point = new SeriesPoint(Percentiles.round(t, 2), phase, p.count("open"), Percentiles.round(sends, 1),
                 Percentiles.round(deliveries, 1), p.count("failed"), p.count("errorFrames"), p.count("serverCloses"),
-                Percentiles.round(cores, 3), p99, cycles, heapMiB, liveMiB, rssMiB);
+                Percentiles.round(cores, 3), p99, cycles, heapMiB, liveMiB, rssMiB, probes.descriptors(),
+                probes.healthMs(), probes.upgradeMs());
         series.add(point);
         if (!o.quiet) {
-            System.out.println(line(t, p, sends, deliveries, cores, available));
+            System.out.println(line(t, p, sends, deliveries, cores, available) + probeLine(probes));
         }
     }
 
@@ -156,6 +166,10 @@ final class Progress implements AutoCloseable {
             sb.append(" | cycles ").append(p.count("cyclesOk")).append(" ok, ").append(p.count("cyclesFailed"))
                     .append(" failed");
         }
+        else if (o.scenario.equals("loris")) {
+            sb.append(" | closed by the gateway ").append(p.count("serverCloses")).append(" (503: ")
+                    .append(p.count("refused503")).append(')');
+        }
         else if (!o.scenario.equals("connect")) {
             sb.append(String.format(Locale.ROOT, " | pub %.0f/s | recv %.0f/s", sends, deliveries));
             if (p.p99Ms() != null) {
@@ -164,6 +178,20 @@ final class Progress implements AutoCloseable {
         }
         sb.append(" | err ").append(p.count("errorFrames")).append(" closed-by-server ").append(p.count("serverCloses"));
         sb.append(String.format(Locale.ROOT, " | cpu %.2f/%d", cores, available));
+        return sb.toString();
+    }
+
+    private static String probeLine(AvailabilityProbe.Tick t) {
+        StringBuilder sb = new StringBuilder();
+        if (t.healthMs() != null) {
+            sb.append(" | health ").append(Percentiles.fmt(t.healthMs())).append("ms");
+        }
+        if (t.upgradeMs() != null) {
+            sb.append(" upgrade ").append(Percentiles.fmt(t.upgradeMs())).append("ms");
+        }
+        if (t.descriptors() != null) {
+            sb.append(" | gateway fds ").append(t.descriptors());
+        }
         return sb.toString();
     }
 

@@ -21,6 +21,7 @@ public final class Scenarios {
                 case FANOUT, CHANNELS -> FanoutScenario.run(r);
                 case CHURN -> ChurnScenario.run(r);
                 case SLOW -> SlowScenario.run(r);
+                case LORIS -> LorisScenario.run(r);
             };
         }
         catch (RuntimeException e) {

@@ -5,25 +5,32 @@ import java.util.concurrent.TimeUnit;
 
 import org.pushgate.load.cli.LoadOptions;
 
-/** One worker in the coordinator's own JVM, ramping (or churning) on a thread of its own. */
+/** One worker in the coordinator's own JVM, ramping (or churning, or opening loris sockets) on a thread of its own. */
 final class LocalWorkers implements Workers {
 
     private final LoadOptions o;
     private final Worker worker;
+    /** loris only (then {@link #worker} is null): the half-finished sockets of this JVM. */
+    private final LorisSockets loris;
     private final long deadlineNanos;
     private final Thread thread;
     private volatile WorkerResult finalReport;
 
     LocalWorkers(LoadOptions o, List<String> sourceAddresses, long deadlineNanos) {
         this.o = o;
-        this.worker = new Worker(o, sourceAddresses);
+        boolean isLoris = o.scenario.equals("loris");
+        this.worker = isLoris ? null : new Worker(o, sourceAddresses);
+        this.loris = isLoris ? new LorisSockets(o, sourceAddresses) : null;
         this.deadlineNanos = deadlineNanos;
         this.thread = new Thread(this::run, "load-worker");
         this.thread.setDaemon(true);
     }
 
     private void run() {
-        if (o.scenario.equals("churn")) {
+        if (loris != null) {
+            loris.ramp(deadlineNanos);
+        }
+        else if (o.scenario.equals("churn")) {
             worker.churn(o.cycles, deadlineNanos);
         }
         else {
@@ -50,23 +57,27 @@ final class LocalWorkers implements Workers {
 
     @Override
     public WorkerProgress progress() {
-        return worker.progress();
+        return loris != null ? loris.progress() : worker.progress();
     }
 
     @Override
     public void stall() {
-        worker.stall();
+        if (worker != null) {
+            worker.stall();
+        }
     }
 
     @Override
     public void wake() {
-        worker.wake();
+        if (worker != null) {
+            worker.wake();
+        }
     }
 
     @Override
     public List<WorkerResult> stop(long timeoutMs) {
         if (finalReport == null) {
-            finalReport = worker.finish(timeoutMs);
+            finalReport = loris != null ? loris.finish() : worker.finish(timeoutMs);
         }
         return List.of(finalReport);
     }

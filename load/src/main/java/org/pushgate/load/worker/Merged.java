@@ -32,7 +32,7 @@ public final class Merged {
         }
         for (WorkerResult r : reports) {
             m.workers++;
-            r.counters().forEach((k, v) -> m.counters.merge(k, v, k.equals("rampMs") ? Math::max : Long::sum));
+            r.counters().forEach((k, v) -> m.counters.merge(k, v, mergeOf(k)));
             add(m.maps.get("failures"), r.failures());
             add(m.maps.get("errorCodes"), r.errorCodes());
             add(m.maps.get("serverClosesFast"), r.serverClosesFast());
@@ -53,6 +53,14 @@ public final class Merged {
             m.wallSeconds = Math.max(m.wallSeconds, r.wallSeconds());
         }
         return m;
+    }
+
+    /** Counters add up, except the ramp's length and times of day (loris: first/last connect, last close). */
+    static java.util.function.BinaryOperator<Long> mergeOf(String key) {
+        if (key.equals("rampMs") || (key.startsWith("last") && key.endsWith("AtMs"))) {
+            return Math::max;
+        }
+        return key.startsWith("first") && key.endsWith("AtMs") ? Math::min : Long::sum;
     }
 
     private static void add(Map<String, Long> target, Map<String, Long> counts) {

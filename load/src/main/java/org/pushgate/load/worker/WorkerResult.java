@@ -9,6 +9,10 @@ import java.util.Map;
  * @param histograms   HdrHistograms by name (handshake, cycle, latency0..3), compressed and base64-encoded, so
  *                     that the coordinator adds them up exactly
  * @param channelOpen  fast subscribers open at the end per channel (channels scenario), else null
+ * <p>
+ * loris ({@link LorisSockets}) uses the same places: {@code failures} are connect failures by cause,
+ * {@code serverClosesFast} the gateway's closes by what it answered first (nothing, 503, 408...), and
+ * {@code histograms} the sockets' lifetimes from connect to that close (lifetime, lifetime_&lt;answer&gt;).
  */
 public record WorkerResult(Map<String, Long> counters, Map<String, Long> failures, Map<String, Long> errorCodes,
                            Map<String, Long> serverClosesFast, Map<String, Long> serverClosesSlow,

@@ -32,6 +32,16 @@ class LoadOptionsTest {
         assertThat(LoadOptions.parse("fanout").connections).isEqualTo(200);
         assertThat(LoadOptions.parse("channels").channels).isEqualTo(300);
         assertThat(LoadOptions.parse("churn").cycles).isEqualTo(2000);
+        LoadOptions loris = LoadOptions.parse("loris");
+        assertThat(List.of(loris.connections, (int) loris.durationMs, (int) loris.handshakeTimeoutMs,
+                (int) loris.probeIntervalMs)).containsExactly(2000, 15_000, 10_000, 250);
+    }
+
+    @Test
+    void lorisKeepsEachProcessUnderTheOpenFilesLimit() {
+        assertThat(LoadOptions.parse("loris", "--connections", "20000").effectiveProcesses()).isEqualTo(2);
+        assertThatThrownBy(() -> LoadOptions.parse("loris", "--connections", "20000", "--processes", "1"))
+                .hasMessageContaining("--processes 2");
     }
 
     @Test
@@ -172,7 +182,9 @@ class LoadOptionsTest {
     @Test
     void usageNamesEveryScenarioAndItsOptions() {
         assertThat(LoadOptions.parse("--help").usage).contains("connect").contains("fanout").contains("channels")
-                .contains("churn").contains("slow").doesNotContain("worker");
+                .contains("churn").contains("slow").contains("loris").doesNotContain("worker");
+        assertThat(LoadOptions.parse("loris", "--help").usage).contains("--handshake-timeout").contains("--server-log")
+                .contains("--management-port").doesNotContain("--publish-rate");
         assertThat(LoadOptions.parse("slow", "--help").usage).contains("--slow-fraction").contains("--server-pid")
                 .doesNotContain("--cycles").doesNotContain("--worker-index");
         assertThat(LoadOptions.parse("churn", "--help").usage).contains("--cycles").contains("--heap-tolerance-mib")
@@ -200,12 +212,12 @@ class LoadOptionsTest {
             assertThat(LoadOptions.parse(args.toArray(new String[0])).scenario).isEqualTo(s.id());
             scripts++;
         }
-        assertThat(scripts).isEqualTo(5);
+        assertThat(scripts).isEqualTo(6);
     }
 
     /** {@code load/<scenario>.sh ...} and {@code load/with-gateway.sh <scenario> ...} in the docs, with placeholders filled. */
     private static final Pattern DOC_RUN = Pattern.compile(
-            "load/(?:with-gateway\\.sh (connect|fanout|channels|churn|slow)|(connect|fanout|channels|churn|slow)\\.sh)"
+            "load/(?:with-gateway\\.sh (connect|fanout|channels|churn|slow|loris)|(connect|fanout|channels|churn|slow|loris)\\.sh)"
                     + "([^`#\\n]*)");
 
     @Test
@@ -218,7 +230,7 @@ class LoadOptionsTest {
             Matcher m = DOC_RUN.matcher(text);
             while (m.find()) {
                 String scenario = m.group(1) != null ? m.group(1) : m.group(2);
-                String rest = m.group(3).replaceAll("\\$\\([^)]*\\)|\\$\\w+|<[^>]*>", "1234").trim();
+                String rest = m.group(3).replaceAll("\\$\\([^)]*\\)|\\$(?:\\w+|!)|<[^>]*>", "1234").trim();
                 List<String> args = new ArrayList<>(List.of(scenario));
                 for (String a : rest.isEmpty() ? new String[0] : rest.split("\\s+")) {
                     // "R" (a rate in a table of runs) and "1000|3000" (alternatives) stand for numbers.

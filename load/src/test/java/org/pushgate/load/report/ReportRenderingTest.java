@@ -82,7 +82,7 @@ class ReportRenderingTest {
         List<SeriesPoint> series = new ArrayList<>();
         for (int t = 1; t <= 5; t++) {
             series.add(new SeriesPoint(t, "measure", 100, 10.0, 1000.0 * t, 0, 0, 0, 0.5, null, null, 50.0 + t, null,
-                    null));
+                    null, null, null, null));
         }
         r.put("series", series);
         Map<String, Object> server = new LinkedHashMap<>();
