@@ -20,10 +20,6 @@ public final class CommandDecoder {
     private final ChannelNames channelNames;
     private final int maxTokenBytes;
 
-    public CommandDecoder(ChannelNames channelNames, int maxFrameBytes) {
-        this(channelNames, maxFrameBytes, 8192);
-    }
-
     public CommandDecoder(ChannelNames channelNames, int maxFrameBytes, int maxTokenBytes) {
         this.channelNames = channelNames;
         this.maxTokenBytes = maxTokenBytes;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CommandDecoderTest {
 
-    final CommandDecoder decoder = new CommandDecoder(new ChannelNames(16), 4096);
+    final CommandDecoder decoder = new CommandDecoder(new ChannelNames(16), 4096, 8192);
 
     @Test
     void decodesSubscribeAndUnsubscribeWithTheirIds() {

@@ -50,7 +50,7 @@ public class FrameCodecBenchmark {
     }
 
     private final JsonNode id = JsonNodeFactory.instance.numberNode(42);
-    private final CommandDecoder decoder = new CommandDecoder(new ChannelNames(128), 65536);
+    private final CommandDecoder decoder = new CommandDecoder(new ChannelNames(128), 65536, 8192);
     private final String subscribeFrame = "{\"op\":\"subscribe\",\"channel\":\"news.sports:eu\",\"id\":42}";
 
     @Benchmark
