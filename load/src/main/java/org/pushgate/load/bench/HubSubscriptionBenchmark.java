@@ -61,7 +61,7 @@ public class HubSubscriptionBenchmark {
     }
 
     private static SubscriberBuffer newBuffer() {
-        return new SubscriberBuffer(DrainingSubscriber.BUFFERS, reason -> { }, ImmediateEventExecutor.INSTANCE);
+        return new SubscriberBuffer(DrainingSubscriber.BUFFERS, DrainingSubscriber.NEVER_CUT, ImmediateEventExecutor.INSTANCE);
     }
 
     @Benchmark
