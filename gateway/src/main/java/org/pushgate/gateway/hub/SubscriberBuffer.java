@@ -158,6 +158,16 @@ public final class SubscriberBuffer {
         }
     }
 
+    /**
+     * Drops every message of this channel until the next {@link #hold} (the subscriber was told its state there is
+     * insufficient and unsubscribed: a fan-out already queued on this loop must not slip a later message past that).
+     * On the executor.
+     */
+    public void block(String channel) {
+        hold(channel);
+        release(channel, List.of(), Long.MAX_VALUE);
+    }
+
     /** Forgets the channel's hold, whatever its state (the subscription ended). Any thread. */
     public void forget(String channel) {
         ConcurrentHashMap<String, Hold> map = held;
