@@ -17,7 +17,8 @@ class BenchmarksTest {
         try (InputStream list = getClass().getClassLoader().getResourceAsStream("META-INF/BenchmarkList")) {
             assertThat(list).as("META-INF/BenchmarkList on the class path").isNotNull();
             String text = new String(list.readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(text).contains("HubPublishBenchmark", "HubSubscriptionBenchmark", "FrameCodecBenchmark");
+            assertThat(text).contains("HubPublishBenchmark", "HubSubscriptionBenchmark", "FrameCodecBenchmark",
+                    "MemoryBrokerPublishBenchmark");
         }
     }
 
@@ -31,6 +32,20 @@ class BenchmarksTest {
             assertThat(bench.publish()).isEqualTo(100);
         }
         bench.checkEveryFrameArrived();
+    }
+
+    @Test
+    void publishesThroughTheMemoryEngineGetConsecutiveOffsetsWithHistoryOnAndOff() {
+        for (int history : new int[] {0, 100}) {
+            MemoryBrokerPublishBenchmark bench = new MemoryBrokerPublishBenchmark();
+            bench.history = history;
+            bench.payloadBytes = 100;
+            bench.setUp();
+            for (int i = 1; i <= 2_000; i++) {
+                assertThat(bench.publish()).isEqualTo(i);
+            }
+            bench.checkEveryFrameArrived();
+        }
     }
 
     @Test
