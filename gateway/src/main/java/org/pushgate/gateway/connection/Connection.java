@@ -128,7 +128,7 @@ public final class Connection implements SubscriberOwner {
     @Override
     public void insufficientState(String channel) {
         if (unsubscribe(channel)) {
-            buffer.block(channel); // a fan-out queued before the unsubscribe may still offer this channel's next message
+            buffer.mute(channel); // a fan-out queued before the unsubscribe may still offer this channel's next message
             buffer.offer(ServerFrames.insufficientState(channel));
         }
     }

@@ -163,7 +163,7 @@ public final class SubscriberBuffer {
      * insufficient and unsubscribed: a fan-out already queued on this loop must not slip a later message past that).
      * On the executor.
      */
-    public void block(String channel) {
+    public void mute(String channel) {
         hold(channel);
         release(channel, List.of(), Long.MAX_VALUE);
     }
