@@ -14,7 +14,12 @@ public enum GatewayMeter {
     CONNECTIONS_REJECTED("gateway.connections.rejected", "gateway_connections_rejected_total"),
     HISTORY_STREAMS_DROPPED("gateway.history.streams.dropped", "gateway_history_streams_dropped_total"),
     OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", "gateway_outbound_queued_bytes"),
-    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages");
+    OUTBOUND_BUFFER_DEPTH("gateway.outbound.buffer.depth", "gateway_outbound_buffer_depth_messages"),
+    BROKER_PUBLISH("gateway.broker.publish", "gateway_broker_publish_seconds"),
+    BROKER_ERRORS("gateway.broker.errors", "gateway_broker_errors_total"),
+    BROKER_RECONNECTS("gateway.broker.reconnects", "gateway_broker_reconnects_total"),
+    BROKER_RESUBSCRIBED("gateway.broker.resubscribed.channels", "gateway_broker_resubscribed_channels_total"),
+    BROKER_SUBSCRIPTIONS("gateway.broker.subscriptions", "gateway_broker_subscriptions");
 
     private final String meterName;
     private final String prometheusName;

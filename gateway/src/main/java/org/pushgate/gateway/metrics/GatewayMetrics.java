@@ -60,6 +60,17 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         Gauge.builder(meter.meterName(), value).description(description).register(registry);
     }
 
+    /** Registers a counter (tags as key, value pairs); for a package's own events, registered up front. */
+    public Counter counter(GatewayMeter meter, String description, String... tags) {
+        return Counter.builder(meter.meterName()).description(description).tags(tags).register(registry);
+    }
+
+    /** Registers a timer with a latency histogram (tags as key, value pairs). */
+    public io.micrometer.core.instrument.Timer timer(GatewayMeter meter, String description, String... tags) {
+        return io.micrometer.core.instrument.Timer.builder(meter.meterName()).description(description).tags(tags)
+                .publishPercentileHistogram().register(registry);
+    }
+
     @Override
     public void published(String channel, int subscribersReached) {
         published.increment();
