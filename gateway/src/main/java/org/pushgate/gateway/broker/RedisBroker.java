@@ -68,6 +68,9 @@ final class RedisBroker implements Broker, NodeSubscriptions, BrokerSubscription
         if (settings.uris().isEmpty()) {
             throw new IllegalArgumentException("gateway.broker.redis.uris must name at least one redis:// URI");
         }
+        // Loads the epochs' seed here, on the starting thread: its SecureRandom may read /dev/urandom, a blocking
+        // call that no event loop (nor Lettuce's threads, where publishes run) may make.
+        Epochs.candidate();
         this.hub = hub;
         this.policy = policy;
         this.settings = settings;
