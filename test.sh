@@ -30,4 +30,11 @@ if ! command -v promtool >/dev/null 2>&1; then
   fi
 fi
 
+# The Redis broker's tests start their own redis-server processes (RedisServer in gateway's test support).
+need_package redis-server redis-server
+# Debian's postinst may start a system instance on :6379 where a service manager runs; the tests never use it.
+if [ -d /run/systemd/system ]; then
+  as_root systemctl stop redis-server 2>/dev/null || true
+fi
+
 exec ./mvnw -B verify "$@"

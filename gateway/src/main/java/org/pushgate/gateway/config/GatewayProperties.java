@@ -282,17 +282,30 @@ public record GatewayProperties(
          * @param uris one or more {@code redis://} (or {@code redis-sentinel://}) URIs; channels are spread over them
          *             by a consistent hash of the channel name
          * @param timeout how long one broker command may take before it counts as unavailable
+         * @param prefix the first part of every Redis key and pub/sub channel the gateway uses, so that several
+         *               deployments can share one Redis
+         * @param reconnectMaxDelay the longest wait between two reconnect attempts (the waits grow from 50 ms)
+         * @param requestQueueSize commands one Redis connection holds in flight at most; past it a command fails
+         *                         at once as unavailable instead of queueing while Redis is slow or paused
          */
         public record Redis(@DefaultValue("redis://127.0.0.1:6379") List<String> uris,
-                            @DefaultValue("2s") Duration timeout) {
+                            @DefaultValue("2s") Duration timeout,
+                            @DefaultValue("pushgate") String prefix,
+                            @DefaultValue("2s") Duration reconnectMaxDelay,
+                            @DefaultValue("10000") int requestQueueSize) {
             public Redis {
                 uris = uris == null ? List.of() : uris.stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
                 requirePositive("gateway.broker.redis.timeout", timeout);
+                requirePositive("gateway.broker.redis.reconnect-max-delay", reconnectMaxDelay);
+                requireRange("gateway.broker.redis.request-queue-size", requestQueueSize, 1, 10_000_000);
+                if (prefix == null || prefix.isBlank()) {
+                    throw new IllegalArgumentException("gateway.broker.redis.prefix must not be empty");
+                }
             }
 
             @Override
             public String toString() {
-                return "Redis[uris=" + uris.size() + ", timeout=" + timeout + "]"; // URIs may carry passwords
+                return "Redis[uris=" + uris.size() + ", timeout=" + timeout + ", prefix=" + prefix + "]"; // URIs may carry passwords
             }
         }
     }

@@ -75,6 +75,28 @@ public enum GatewayMeter implements MeterDocumentation {
     HISTORY_STREAMS_DROPPED("gateway.history.streams.dropped", Meter.Type.COUNTER,
             "History streams dropped (their next use starts a new epoch), by reason", null, Tag.REASON),
 
+    // The Redis broker (registered only with gateway.broker.type=redis).
+
+    /** Time from a publish to Redis's answer (the Lua script), by outcome. */
+    BROKER_PUBLISH("gateway.broker.publish", Meter.Type.TIMER,
+            "Time from a publish to Redis's answer (the Lua script), by outcome", "seconds", Tag.OUTCOME),
+
+    /** Broker operations that failed because Redis was unreachable, slow or paused, by operation. */
+    BROKER_ERRORS("gateway.broker.errors", Meter.Type.COUNTER,
+            "Broker operations that failed because Redis was unreachable, slow or paused, by operation", null, Tag.OPERATION),
+
+    /** Pub/sub connections to Redis re-established. */
+    BROKER_RECONNECTS("gateway.broker.reconnects", Meter.Type.COUNTER,
+            "Pub/sub connections to Redis re-established"),
+
+    /** Channels subscribed again and checked for a gap after a pub/sub (re)connect. */
+    BROKER_RESUBSCRIBED("gateway.broker.resubscribed.channels", Meter.Type.COUNTER,
+            "Channels subscribed again and checked for a gap after a pub/sub (re)connect"),
+
+    /** Channels this node is subscribed to at Redis: held exactly while the hub has a local subscriber. */
+    BROKER_SUBSCRIPTIONS("gateway.broker.subscriptions", Meter.Type.GAUGE,
+            "Channels this node is subscribed to at Redis (held exactly while the hub has a local subscriber)"),
+
     /** Payload bytes queued in every subscriber buffer together: the process fence applies to it. */
     OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", Meter.Type.GAUGE,
             "Payload bytes queued in every subscriber buffer"),
@@ -138,7 +160,11 @@ public enum GatewayMeter implements MeterDocumentation {
         REASON("reason"),
 
         /** What kind of resource the auditor reclaimed. */
-        KIND("kind");
+        KIND("kind"),
+        /** How an operation ended ({@code ok}, {@code unavailable}). */
+        OUTCOME("outcome"),
+        /** Which broker operation ({@code publish}, {@code history}, {@code subscribe}). */
+        OPERATION("operation");
 
         private final String key;
 

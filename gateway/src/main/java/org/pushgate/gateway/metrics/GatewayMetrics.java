@@ -107,6 +107,15 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
                 .register(registry);
     }
 
+    /** Registers a timer of this documented meter, with a latency histogram, and these tag values. */
+    public io.micrometer.core.instrument.Timer timer(GatewayMeter meter, String... tagValues) {
+        return io.micrometer.core.instrument.Timer.builder(meter.getName())
+                .description(meter.getDescription())
+                .tags(tags(meter, Meter.Type.TIMER, tagValues))
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
     @Override
     public void published(String channel, int subscribersReached) {
         published.increment();

@@ -31,6 +31,11 @@ class GatewayMetricsTest {
                 metrics.gauge(meter, () -> 0);
             }
         }
+        // With gateway.broker.type=redis the broker's wiring registers these (BrokerConfiguration).
+        metrics.timer(GatewayMeter.BROKER_PUBLISH, "ok");
+        metrics.counter(GatewayMeter.BROKER_ERRORS, "publish");
+        metrics.counter(GatewayMeter.BROKER_RECONNECTS);
+        metrics.counter(GatewayMeter.BROKER_RESUBSCRIBED);
         // The edge registers its counters through GatewayMetrics when it is built, as the gateway's wiring does.
         new org.pushgate.gateway.edge.HandshakeFailures(metrics, java.time.Duration.ofMinutes(1),
                 reactor.core.scheduler.Schedulers.immediate());

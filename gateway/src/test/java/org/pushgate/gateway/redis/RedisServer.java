@@ -1,0 +1,335 @@
+package org.pushgate.gateway.redis;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} for a test: its own free loopback port, directory and pid file, no persistence;
+ * stopped by its pid ({@link #kill()}: SIGKILL, {@link #pause()}/{@link #resume()}: SIGSTOP/SIGCONT). A JVM
+ * shutdown hook kills whatever a crashed test left running. No redis-server on the PATH fails the test with how
+ * to install it (./test.sh does), never skips it.
+ *
+ * <p>Blocking by design (processes, a plain socket): call it from test threads only.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    private static final Set<RedisServer> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final Duration START_WITHIN = Duration.ofSeconds(10);
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(RedisServer::kill), "redis-server-reaper"));
+    }
+
+    private final int port;
+    private final Path dir;
+    private volatile long pid;
+
+    private RedisServer(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** Starts one on a free port. */
+    public static RedisServer start() {
+        try {
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("pushgate-redis-"));
+            server.launch();
+            return server;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String executable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path candidate = Path.of(dir, "redis-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        for (String fallback : new String[] {"/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"}) {
+            if (Files.isExecutable(Path.of(fallback))) {
+                return fallback;
+            }
+        }
+        throw new AssertionError("redis-server is not installed: these tests need a real Redis. Install it with "
+                + "'apt-get install -y redis-server' (./test.sh does that for you), then run the tests again.");
+    }
+
+    private void launch() throws IOException {
+        Path pidFile = dir.resolve("redis.pid");
+        Files.deleteIfExists(pidFile);
+        List<String> command = new ArrayList<>(List.of(executable(),
+                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--daemonize", "yes",
+                "--pidfile", pidFile.toString(), "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(),
+                "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            if (!process.waitFor(START_WITHIN.toSeconds(), TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new AssertionError("redis-server did not start on port " + port + ": "
+                        + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + log());
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        long deadline = System.nanoTime() + START_WITHIN.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(pidFile) && Files.size(pidFile) > 0) {
+                String text = Files.readString(pidFile).trim();
+                if (!text.isEmpty()) {
+                    pid = Long.parseLong(text);
+                    RUNNING.add(this);
+                    break;
+                }
+            }
+            sleep(20);
+        }
+        if (pid == 0) {
+            throw new AssertionError("redis-server on port " + port + " wrote no pid file" + log());
+        }
+        while (System.nanoTime() < deadline) {
+            try {
+                if ("PONG".equals(command("PING"))) {
+                    return;
+                }
+            }
+            catch (UncheckedIOException notYet) {
+                sleep(20);
+            }
+        }
+        throw new AssertionError("redis-server on port " + port + " does not answer PING" + log());
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return pid;
+    }
+
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** SIGKILL: gone at once, with everything it held (no persistence). */
+    public void kill() {
+        long p = pid;
+        if (p != 0) {
+            ProcessHandle.of(p).ifPresent(h -> {
+                signal("CONT"); // a paused server dies too
+                h.destroyForcibly();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (h.isAlive() && System.nanoTime() < deadline) {
+                    sleep(10);
+                }
+            });
+            pid = 0;
+            RUNNING.remove(this);
+        }
+    }
+
+    /** Starts it again on the same port, empty. */
+    public void restart() {
+        kill();
+        try {
+            launch();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGSTOP: the socket stays open, nothing answers. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        long p = pid;
+        if (p == 0) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p)).redirectErrorStream(true).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + name + " " + p + " failed");
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** The CPU time (user + system) the server used so far, from /proc/PID/stat, in clock ticks. */
+    public long cpuTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One command over a fresh connection; the reply as a String (simple, bulk, integer), a List (arrays) or
+     * null. For assertions (PUBSUB NUMSUB, KEYS, DEBUG...), not for load.
+     */
+    public Object commandReply(String... args) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+            }
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return read(new BufferedInputStream(socket.getInputStream()));
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #commandReply} as text. */
+    public String command(String... args) {
+        Object reply = commandReply(args);
+        return reply == null ? null : reply.toString();
+    }
+
+    /** PUBSUB NUMSUB for one Redis channel: how many connections are subscribed to it. */
+    public long subscribers(String redisChannel) {
+        List<?> reply = (List<?>) commandReply("PUBSUB", "NUMSUB", redisChannel);
+        return Long.parseLong(reply.get(1).toString());
+    }
+
+    /** PUBSUB CHANNELS pattern: the channels with at least one subscriber. */
+    public List<String> channels(String pattern) {
+        List<?> reply = (List<?>) commandReply("PUBSUB", "CHANNELS", pattern);
+        return reply.stream().map(Object::toString).toList();
+    }
+
+    private static Object read(InputStream in) throws IOException {
+        int type = in.read();
+        String line = line(in);
+        switch (type) {
+            case '+', ':' -> {
+                return line;
+            }
+            case '-' -> throw new IllegalStateException("redis: " + line);
+            case '$' -> {
+                int n = Integer.parseInt(line);
+                if (n < 0) {
+                    return null;
+                }
+                byte[] bytes = in.readNBytes(n + 2);
+                return new String(bytes, 0, n, StandardCharsets.UTF_8);
+            }
+            case '*' -> {
+                int n = Integer.parseInt(line);
+                if (n < 0) {
+                    return null;
+                }
+                List<Object> items = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    items.add(read(in));
+                }
+                return items;
+            }
+            default -> throw new IOException("unexpected reply type " + type + " " + line);
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (int c; (c = in.read()) != -1; ) {
+            if (c == '\r') {
+                in.read();
+                break;
+            }
+            out.append((char) c);
+        }
+        return out.toString();
+    }
+
+    private String log() {
+        try {
+            Path log = dir.resolve("redis.log");
+            return Files.exists(log) ? "\n--- redis.log ---\n" + Files.readString(log) : "";
+        }
+        catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Kills it and removes its directory. */
+    @Override
+    public void close() {
+        kill();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "redis-server[port=" + port + ", pid=" + pid + "]";
+    }
+}
