@@ -132,8 +132,17 @@ final class ClientCommands {
                     connection.pendingChannels(List.of());
                     connection.deadline(expiry(identity));
                     reply(connection, ServerFrames.connected(identity.userId(), epochSeconds(identity), id));
-                    return subscribe(connection, new ClientCommand.Subscribe(personal, null))
-                            .then(subscribeAll(connection, initial));
+                    // The personal channel once: as the client asked for it (?since= recovers it), or plainly.
+                    ClientCommand.Subscribe mine = new ClientCommand.Subscribe(personal, null);
+                    List<ClientCommand> others = new java.util.ArrayList<>(initial.size());
+                    for (ClientCommand command : initial) {
+                        if (command instanceof ClientCommand.Subscribe s && s.channel().equals(personal)) {
+                            mine = s;
+                        } else {
+                            others.add(command);
+                        }
+                    }
+                    return subscribe(connection, mine).then(subscribeAll(connection, others));
                 })
                 .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
                     connection.close(refused.expired() ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN);

@@ -261,6 +261,11 @@ public final class Connection implements SubscriberOwner {
         buffer.post(frame);
     }
 
+    /** Whether the peer can answer pings (a WebSocket) or not (an SSE stream): sweeps and liveness skip the latter. */
+    public boolean answersPings() {
+        return socket.answersPings();
+    }
+
     /** Whether the socket underneath is still open. */
     public boolean socketOpen() {
         return socket.isOpen();

@@ -6,4 +6,8 @@ public interface ConnectionEvents {
     void disconnected(CloseReason reason);
 
     void delivered();
+
+    /** A connection of this transport ({@code ws}, {@code sse}) was admitted and opened. */
+    default void opened(String transport) {
+    }
 }

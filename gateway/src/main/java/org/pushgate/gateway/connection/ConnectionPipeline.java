@@ -56,7 +56,10 @@ public final class ConnectionPipeline {
                 return Mono.empty();
             }
             return Mono.usingWhen(
-                    Mono.fromSupplier(() -> Connection.open(socket, ticket, now(), node)),
+                    Mono.fromSupplier(() -> {
+                        node.events().opened(socket.transport());
+                        return Connection.open(socket, ticket, now(), node);
+                    }),
                     connection -> run(connection, socket),
                     connection -> Mono.fromRunnable(() -> connection.terminate(CloseReason.CLIENT_CLOSE)),
                     (connection, error) -> {
@@ -114,9 +117,12 @@ public final class ConnectionPipeline {
     /**
      * The connection's heartbeat and liveness timers. With equal intervals (the default) one timer does
      * both: each tick sends a heartbeat and a ping; that saves a scheduled task and its operators on every
-     * connection.
+     * connection. A socket that cannot answer pings (SSE) gets the heartbeat alone.
      */
     Flux<OutboundFrame> timers(Connection connection) {
+        if (!connection.answersPings()) {
+            return heartbeats(); // no pong can come back: a liveness probe would cut every such peer
+        }
         if (node.settings().heartbeatInterval().equals(node.settings().livenessInterval())) {
             return livenessProbes(connection, true);
         }

@@ -9,7 +9,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * What the connection pipeline needs from a socket, whatever carries it (WebSocket now, SSE later). The
+ * What the connection pipeline needs from a socket, whatever carries it (WebSocket, Server-Sent Events). The
  * transport adapts its session to this; tests drive the pipeline through it without a network.
  */
 public interface ConnectionSocket {
@@ -54,6 +54,20 @@ public interface ConnectionSocket {
      * the hub offers it frames so that they are written without crossing threads.
      */
     Executor executor();
+
+    /**
+     * Whether the peer can answer a liveness ping. A one-way stream (Server-Sent Events) has no inbound frames and
+     * no pong: the pipeline then sends it no pings and never cuts it for silence; heartbeats, the writer's
+     * backpressure and the slow-consumer cut still apply.
+     */
+    default boolean answersPings() {
+        return true;
+    }
+
+    /** The transport's name, the {@code transport} tag of {@code gateway_connections_opened_total}. */
+    default String transport() {
+        return "ws";
+    }
 
     /** Whether the underlying socket is still open (for the auditor's reconciliation). */
     boolean isOpen();

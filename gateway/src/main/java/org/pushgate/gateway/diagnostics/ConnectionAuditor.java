@@ -137,7 +137,9 @@ public final class ConnectionAuditor implements SmartLifecycle {
     public Mono<SweepReport> sweep(Duration timeout) {
         return Mono.defer(() -> {
             long sentAt = scheduler.now(TimeUnit.NANOSECONDS);
-            List<Connection> probed = registry.snapshot();
+            // A stream that cannot answer a ping (SSE) would fail every probe: it is not swept.
+            List<Connection> probed = new ArrayList<>(registry.snapshot());
+            probed.removeIf(connection -> !connection.answersPings());
             probed.forEach(Connection::probe);
             return Mono.delay(timeout, scheduler).map(elapsed -> {
                 int closed = 0;

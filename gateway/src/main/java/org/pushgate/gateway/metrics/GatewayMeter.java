@@ -45,6 +45,10 @@ public enum GatewayMeter implements MeterDocumentation {
     MESSAGES_DROPPED("gateway.messages.dropped", Meter.Type.COUNTER,
             "Messages a subscriber did not get, by reason", null, Tag.REASON),
 
+    /** Connections admitted and opened, by transport ({@code ws}, {@code sse}). */
+    CONNECTIONS_OPENED("gateway.connections.opened", Meter.Type.COUNTER,
+            "Client connections admitted and opened, by transport", null, Tag.TRANSPORT),
+
     /** Connections ended, by close reason. */
     DISCONNECTS("gateway.disconnects", Meter.Type.COUNTER,
             "Connections ended, by reason", null, Tag.REASON),
@@ -164,7 +168,10 @@ public enum GatewayMeter implements MeterDocumentation {
         /** How an operation ended ({@code ok}, {@code unavailable}). */
         OUTCOME("outcome"),
         /** Which broker operation ({@code publish}, {@code history}, {@code subscribe}). */
-        OPERATION("operation");
+        OPERATION("operation"),
+
+        /** What carries a connection: {@code ws} (WebSocket) or {@code sse} (Server-Sent Events). */
+        TRANSPORT("transport");
 
         private final String key;
 

@@ -34,6 +34,10 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final DistributionSummary bufferDepth;
     private final Map<Orphan, Counter> orphans = new EnumMap<>(Orphan.class);
     private final Map<String, Counter> streamsDropped = new java.util.HashMap<>();
+    private final Map<String, Counter> opened = new java.util.HashMap<>();
+
+    /** The transports a connection can have (the {@code transport} tag's values). */
+    static final String[] TRANSPORTS = {"ws", "sse"};
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -50,6 +54,9 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         }
         for (String reason : new String[] {"expired", "memory"}) {
             streamsDropped.put(reason, counter(GatewayMeter.HISTORY_STREAMS_DROPPED, reason));
+        }
+        for (String transport : TRANSPORTS) {
+            opened.put(transport, counter(GatewayMeter.CONNECTIONS_OPENED, transport));
         }
         for (Orphan kind : Orphan.values()) {
             orphans.put(kind, counter(GatewayMeter.ORPHANS_RECLAIMED, kind.name().toLowerCase()));
@@ -134,6 +141,15 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     @Override
     public void disconnected(CloseReason reason) {
         disconnects.get(reason).increment();
+    }
+
+    @Override
+    public void opened(String transport) {
+        Counter counter = opened.get(transport);
+        if (counter == null) {
+            throw new IllegalArgumentException("undocumented transport " + transport);
+        }
+        counter.increment();
     }
 
     @Override

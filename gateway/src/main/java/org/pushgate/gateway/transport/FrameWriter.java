@@ -2,6 +2,7 @@ package org.pushgate.gateway.transport;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.reactivestreams.Subscription;
@@ -13,6 +14,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
 /**
@@ -32,21 +35,53 @@ import reactor.core.publisher.MonoSink;
  * with several subscribers, heartbeats, pings) goes out as a duplicate of its one wire encoding
  * ({@link WireFrames}); any other (a reply, a message to one or a few sockets) takes Netty's encoder into pooled
  * memory released after the write.
+ *
+ * <p>Another transport (Server-Sent Events) reuses the same writer with its own encoding of a frame
+ * ({@link #send(Channel, Flux, Function)}): the backpressure, and so the slow-consumer cut, are the same for all.
  */
-final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, ChannelFutureListener {
+public final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, ChannelFutureListener {
 
     private final Channel channel;
     private final EventLoop loop;
     private final MonoSink<Void> result;
+    private final Function<OutboundFrame, Object> toWire;
     private volatile Subscription upstream;
     private volatile OutboundFrame handoff;
     private volatile boolean done;
     private int requests; // event loop only: request(1) calls owed (a trampoline: no recursion per frame)
 
     FrameWriter(Channel channel, MonoSink<Void> result) {
+        this(channel, result, FrameWriter::webSocketFrame);
+    }
+
+    private FrameWriter(Channel channel, MonoSink<Void> result, Function<OutboundFrame, Object> toWire) {
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.result = result;
+        this.toWire = toWire;
+    }
+
+    /**
+     * Writes the frames to the channel as {@code toWire} encodes them, one frame requested at a time; completes when
+     * they complete, errors when the channel can no longer be written to.
+     *
+     * @param toWire called on the channel's event loop, one frame at a time; returns what to write (a ByteBuf or a
+     *               Netty message, released by Netty after the write), or null to skip the frame
+     */
+    public static Mono<Void> send(Channel channel, Flux<OutboundFrame> frames, Function<OutboundFrame, Object> toWire) {
+        return Mono.create(result -> {
+            FrameWriter writer = new FrameWriter(channel, result, toWire);
+            result.onCancel(writer::cancel);
+            frames.subscribe(writer);
+        });
+    }
+
+    /** A WebSocket frame: the shared wire encoding, or a text frame of its own. */
+    static Object webSocketFrame(OutboundFrame frame) {
+        // Pings and heartbeats are always shared (ServerFrames), so an unshared frame is text.
+        return frame.sharesWire()
+                ? WireFrames.duplicateOf(frame)
+                : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
     }
 
     @Override
@@ -92,10 +127,11 @@ final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnable, Chan
             fail(new ClosedChannelException());
             return;
         }
-        // Pings and heartbeats are always shared (ServerFrames), so an unshared frame is text.
-        Object message = frame.sharesWire()
-                ? WireFrames.duplicateOf(frame)
-                : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
+        Object message = toWire.apply(frame);
+        if (message == null) {
+            requestNext(); // nothing to write for this frame on this transport
+            return;
+        }
         channel.writeAndFlush(message, channel.voidPromise());
         if (channel.isWritable()) {
             requestNext();

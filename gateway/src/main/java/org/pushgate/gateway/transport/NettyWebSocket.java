@@ -109,11 +109,7 @@ final class NettyWebSocket implements ConnectionSocket {
      */
     @Override
     public Mono<Void> send(Flux<OutboundFrame> frames) {
-        return Mono.create(result -> {
-            FrameWriter writer = new FrameWriter(channel, result);
-            result.onCancel(writer::cancel);
-            frames.subscribe(writer);
-        });
+        return FrameWriter.send(channel, frames, FrameWriter::webSocketFrame);
     }
 
     @Override

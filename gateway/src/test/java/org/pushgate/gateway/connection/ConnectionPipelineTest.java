@@ -148,6 +148,50 @@ class ConnectionPipelineTest {
     }
 
     /**
+     * A one-way stream (SSE) has no pong: with equal intervals or not, it gets heartbeats and no pings, and silence
+     * never cuts it.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {25, 10})
+    void aSocketThatCannotAnswerPingsGetsHeartbeatsButNoPingsAndIsNeverCutForSilence(int livenessSeconds) {
+        FakeSocket socket = new FakeSocket("news");
+        socket.answersPings = false;
+        StepVerifier.create(serve(handler(HEARTBEAT, Duration.ofSeconds(livenessSeconds), 16, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> assertThat(registry.activeTimers()).as("the heartbeat alone").isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(HEARTBEAT.multipliedBy(10)))
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).isEqualTo(10))
+                .then(() -> assertThat(socket.count(Kind.PING)).isZero())
+                .then(() -> assertThat(socket.closedWithCode).as("not cut for silence").isNull())
+                .then(() -> assertThat(registry.size()).isEqualTo(1))
+                .then(() -> socket.peerCloses(1000))
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(events.disconnects(CloseReason.LIVENESS_TIMEOUT)).isZero();
+        assertEverythingReleased(socket);
+    }
+
+    /** Without pings the writer's backpressure still cuts a stream that does not read. */
+    @Test
+    void aSocketThatCannotAnswerPingsIsStillCutAsASlowConsumer() {
+        FakeSocket socket = new FakeSocket("news");
+        socket.answersPings = false;
+        socket.stalled = true;
+        StepVerifier.create(serve(handler(HEARTBEAT, LIVENESS, 4, OverflowPolicy.DISCONNECT), socket))
+                .expectSubscription()
+                .then(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        publish("news", Integer.toString(i));
+                    }
+                })
+                .expectComplete()
+                .verify(VERIFY);
+        assertThat(socket.closedWithCode).isEqualTo(4001);
+        assertThat(events.disconnects(CloseReason.SLOW_CONSUMER)).isEqualTo(1);
+        assertEverythingReleased(socket);
+    }
+
+    /**
      * The liveness timeout runs from when the socket's writer took the ping, not from the tick: a ping that
      * waited 3 s behind a busy writer leaves the peer its full timeout. (Found under load: healthy subscribers of
      * an overloaded gateway were cut with 4000 while their pings still waited in the gateway.)

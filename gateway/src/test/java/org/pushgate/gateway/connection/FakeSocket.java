@@ -124,6 +124,14 @@ public final class FakeSocket implements ConnectionSocket {
         });
     }
 
+    /** False: a one-way stream (SSE) that cannot answer pings. */
+    public volatile boolean answersPings = true;
+
+    @Override
+    public boolean answersPings() {
+        return answersPings;
+    }
+
     /** The Authorization header's bearer token at upgrade, if any. */
     public volatile String bearerToken;
 

@@ -36,6 +36,8 @@ final class Tracked {
                 c.abort();
             } else if (client instanceof RawWebSocket s) {
                 s.abort();
+            } else if (client instanceof SseClient sse) {
+                sse.abort();
             }
             OPEN.remove(client);
         }
