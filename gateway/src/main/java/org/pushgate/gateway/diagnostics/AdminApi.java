@@ -19,7 +19,7 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The admin view of live state: {@code GET /admin/connections}, {@code GET /admin/channels},
- * {@code POST /admin/sweep}, {@code POST /admin/audit}. Protected like the publish API.
+ * {@code POST /admin/sweep}, {@code POST /admin/audit}, {@code POST /admin/close}. Protected like the publish API.
  */
 public final class AdminApi {
 
@@ -77,6 +77,25 @@ public final class AdminApi {
         Duration timeout = Duration.ofMillis(intParam(request, "timeoutMillis", (int) defaultSweepTimeout.toMillis(), 1, 60_000));
         return auditor.sweep(timeout).flatMap(report -> json(Map.of("probed", report.probed(), "closed", report.closed(),
                 "timeoutMillis", timeout.toMillis())));
+    }
+
+    /**
+     * Closes connections as an operator (4002 {@code closed by server}): {@code ?connection=<id>} one, without it
+     * every one. Each is only asked to close; its own pipeline then releases it.
+     */
+    public Mono<ServerResponse> close(ServerRequest request) {
+        String id = request.queryParam("connection").orElse(null);
+        if (id == null) {
+            return json(Map.of("closed", registry.closeAll(org.pushgate.gateway.connection.CloseReason.SERVER_CLOSE)));
+        }
+        org.pushgate.gateway.connection.Connection connection;
+        try {
+            connection = registry.get(Long.parseLong(id));
+        } catch (NumberFormatException e) {
+            connection = null;
+        }
+        boolean closed = connection != null && connection.close(org.pushgate.gateway.connection.CloseReason.SERVER_CLOSE);
+        return json(Map.of("closed", closed ? 1 : 0));
     }
 
     public Mono<ServerResponse> audit(ServerRequest request) {

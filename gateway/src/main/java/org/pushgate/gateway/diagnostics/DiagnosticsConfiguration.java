@@ -36,6 +36,7 @@ class DiagnosticsConfiguration {
                 .GET("/admin/channels", api::channels)
                 .POST("/admin/sweep", api::sweep)
                 .POST("/admin/audit", api::audit)
+                .POST("/admin/close", api::close)
                 .build();
     }
 }

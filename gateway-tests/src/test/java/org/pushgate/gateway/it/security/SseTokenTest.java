@@ -84,7 +84,7 @@ class SseTokenTest {
             assertThat(query.status()).isEqualTo(200);
             assertThat(header.status()).isEqualTo(200);
             query.await(e -> e.name().equals("connected"), WAIT, "connected");
-            query.await(e -> e.name().equals("error") && e.data().contains("forbidden"), WAIT, "internal: refused");
+            query.await(e -> e.name().equals("channel_error") && e.data().contains("forbidden"), WAIT, "internal: refused");
             Eventually.await(WAIT, "subscribed to public:sse and user:sara", () -> query.events("subscribed").size() == 2
                     && header.events("subscribed").size() == 2);
             Http.publish(gateway.port(), "public:sse", "1");

@@ -20,7 +20,8 @@ import io.netty.buffer.Unpooled;
  *       position is the reply's; recovered: still the position recovered from, until the missed messages that
  *       follow move it); with {@code "recovered":false} {@code event: not_recovered} (the page reloads its state and
  *       goes on from the reply's position, which the id now carries);</li>
- *   <li>any other reply: {@code event: <op>} ({@code insufficient_state}, {@code error}, {@code connected}), no id;</li>
+ *   <li>any other reply: {@code event: <op>} ({@code insufficient_state}, {@code connected}), no id; an error frame as
+ *       {@code event: channel_error} (an event named {@code error} would reach the page's {@code onerror});</li>
  *   <li>a heartbeat: the comment {@code : hb}; a ping: nothing (SSE has no pong, and the pipeline sends none).</li>
  * </ul>
  * Every frame's data is compact JSON on one line, so one {@code data:} field carries it.
@@ -66,7 +67,9 @@ final class SseStream {
         String text = new String(json, StandardCharsets.UTF_8);
         String op = stringField(text, "op");
         if (!"subscribed".equals(op)) {
-            return event(op == null ? "reply" : op, null, json);
+            // Not "error": an EventSource dispatches that name to the page's onerror, the handler of a lost connection.
+            String name = op == null ? "reply" : op.equals("error") ? "channel_error" : op;
+            return event(name, null, json);
         }
         int i = channels.indexOf(stringField(text, "channel"));
         boolean recovered = text.contains("\"recovered\":true");
