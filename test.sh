@@ -37,4 +37,12 @@ if [ -d /run/systemd/system ]; then
   as_root systemctl stop redis-server 2>/dev/null || true
 fi
 
+# The JavaScript-side tests (the served client, real-browser tests, Centrifugo's SDK) run under Node.js, in Debian's
+# headless Chromium (never a browser a test tool downloads), with the npm packages pinned in gateway-tests/js.
+need_package node nodejs
+need_package npm npm
+need_package chromium chromium
+need_package chromedriver chromium-driver
+(cd gateway-tests/js && npm ci --no-audit --no-fund --loglevel=error)
+
 exec ./mvnw -B verify "$@"
