@@ -3,10 +3,12 @@ package org.pushgate.gateway.auth;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -24,6 +26,10 @@ import reactor.core.publisher.Mono;
  * separate from client tokens) whose {@code scope} claim grants the scope. Missing or invalid credentials
  * get 401, a valid JWT without the scope 403. With neither a key nor a JWT configured, only loopback
  * clients are let in, so a gateway started with defaults is never an open relay.
+ *
+ * <p>The one exception under {@code /admin}: the admin page's own static files, GET or HEAD of exactly those paths
+ * (a browser cannot put a header on a navigation). They carry no data; every call the page makes for data or
+ * actions carries the credential and meets this filter like any other (docs/security.md, "The admin page").
  */
 public final class ApiAccessFilter implements WebFilter {
 
@@ -31,14 +37,21 @@ public final class ApiAccessFilter implements WebFilter {
 
     private final byte[] key;
     private final TokenVerifier serverTokens;
+    private final Set<String> openFiles;
 
     /**
      * @param key the API key, or null/blank
      * @param serverTokens verifier of server JWTs, or null
+     * @param openFiles exact decoded paths of static files without data that anyone may GET (the admin page's shell)
      */
-    public ApiAccessFilter(String key, TokenVerifier serverTokens) {
+    public ApiAccessFilter(String key, TokenVerifier serverTokens, Set<String> openFiles) {
         this.key = key == null || key.isBlank() ? null : key.getBytes(StandardCharsets.UTF_8);
         this.serverTokens = serverTokens;
+        this.openFiles = Set.copyOf(openFiles);
+    }
+
+    public ApiAccessFilter(String key, TokenVerifier serverTokens) {
+        this(key, serverTokens, Set.of());
     }
 
     public ApiAccessFilter(String key) {
@@ -50,6 +63,10 @@ public final class ApiAccessFilter implements WebFilter {
         String path = decodedPath(exchange);
         if (path.equals("/actuator") || path.startsWith("/actuator/")) {
             return chain.filter(exchange); // health and metrics stay open (bind management elsewhere to hide them)
+        }
+        HttpMethod method = exchange.getRequest().getMethod();
+        if (openFiles.contains(path) && (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))) {
+            return chain.filter(exchange); // a page's shell: exact paths, read only, no data (see the class comment)
         }
         // Everything else is guarded, judged on the decoded path the router matches, so no spelling of
         // /api or /admin (percent-encoding, doubled slashes) can slip past.

@@ -1,6 +1,7 @@
 package org.pushgate.gateway.auth;
 
 import org.pushgate.gateway.config.GatewayProperties;
+import org.pushgate.gateway.diagnostics.AdminUi;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -24,6 +25,8 @@ class AuthConfiguration {
     @Order(-100)
     ApiAccessFilter apiAccessFilter(GatewayProperties properties) {
         GatewayProperties.Api api = properties.api();
-        return new ApiAccessFilter(api.key(), api.jwt().configured() ? new JwtTokenVerifier(api.jwt()) : null);
+        return new ApiAccessFilter(api.key(), api.jwt().configured() ? new JwtTokenVerifier(api.jwt()) : null,
+                AdminUi.FILES); // the admin page's shell only: its data calls carry the admin credential
+
     }
 }

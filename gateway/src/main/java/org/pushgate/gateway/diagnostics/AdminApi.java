@@ -5,11 +5,16 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.connection.Connection;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.hub.Hub;
+import org.pushgate.gateway.metrics.GatewayMeter;
+import org.pushgate.gateway.metrics.GatewayMetrics;
+import org.pushgate.gateway.web.ErrorResponses;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -19,20 +24,25 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The admin view of live state: {@code GET /admin/connections}, {@code GET /admin/channels},
- * {@code POST /admin/sweep}, {@code POST /admin/audit}, {@code POST /admin/close}. Protected like the publish API.
+ * {@code GET /admin/stats}, {@code POST /admin/sweep}, {@code POST /admin/audit}, {@code POST /admin/close}.
+ * Protected like the publish API.
  */
 public final class AdminApi {
 
     private static final int MAX_PAGE = 10_000;
+    /** Most channels {@code /admin/stats} lists: its answer stays small however many channels there are. */
+    static final int MAX_TOP = 100;
 
     private final ConnectionRegistry registry;
     private final Hub hub;
     private final Admission admission;
     private final ConnectionAuditor auditor;
     private final Duration defaultSweepTimeout;
+    private final GatewayMetrics metrics;
 
     public AdminApi(ConnectionRegistry registry, Hub hub, Admission admission, ConnectionAuditor auditor,
-                    Duration defaultSweepTimeout) {
+                    Duration defaultSweepTimeout, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.hub = hub;
         this.admission = admission;
@@ -71,6 +81,67 @@ public final class AdminApi {
         body.put("channels", channels.entrySet().stream().limit(limit)
                 .map(e -> Map.of("channel", e.getKey(), "subscribers", e.getValue())).toList());
         return json(body);
+    }
+
+    /**
+     * The admin page's figures in one small answer: the gauges and counters as the meters show them (read through
+     * {@link GatewayMetrics#read}, no bookkeeping of its own; counters are totals since the start, a reader takes
+     * rates from two answers and their {@code time}), and the {@code top} (default 10, at most 100) channels with
+     * the most local subscribers.
+     */
+    public Mono<ServerResponse> stats(ServerRequest request) {
+        int top;
+        try {
+            top = Math.max(0, Math.min(MAX_TOP, Integer.parseInt(request.queryParam("top").orElse("10"))));
+        } catch (NumberFormatException e) {
+            return ErrorResponses.respond(HttpStatus.BAD_REQUEST, "bad_request", "query parameter 'top' must be an integer");
+        }
+        // The top channels come from a pass over every channel: like the audit, never on the HTTP event loop.
+        return Mono.fromCallable(() -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("time", System.currentTimeMillis());
+            body.put("connections", (long) metrics.value(GatewayMeter.CONNECTIONS_ACTIVE));
+            body.put("connectionLimit", (long) metrics.value(GatewayMeter.CONNECTION_LIMIT));
+            body.put("subscriptions", (long) metrics.value(GatewayMeter.SUBSCRIPTIONS_ACTIVE));
+            body.put("channels", (long) metrics.value(GatewayMeter.CHANNELS_ACTIVE));
+            body.put("published", (long) metrics.value(GatewayMeter.MESSAGES_PUBLISHED));
+            body.put("delivered", (long) metrics.value(GatewayMeter.MESSAGES_DELIVERED));
+            body.put("dropped", counts(GatewayMeter.MESSAGES_DROPPED));
+            body.put("disconnects", counts(GatewayMeter.DISCONNECTS));
+            body.put("orphansReclaimed", counts(GatewayMeter.ORPHANS_RECLAIMED));
+            body.put("topChannels", topChannels(top));
+            return body;
+        }).subscribeOn(Schedulers.boundedElastic())
+                .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .header("Cache-Control", "no-store") // live figures behind a credential: never cached
+                        .bodyValue(body));
+    }
+
+    private Map<String, Long> counts(GatewayMeter meter) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        metrics.read(meter).forEach((tag, count) -> counts.put(tag, count.longValue()));
+        return counts;
+    }
+
+    /** The {@code n} channels with the most subscribers, most first (ties by name), through a heap of n entries. */
+    private List<Map<String, Object>> topChannels(int n) {
+        Comparator<Map.Entry<String, Integer>> order = Map.Entry.<String, Integer>comparingByValue()
+                .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()));
+        PriorityQueue<Map.Entry<String, Integer>> smallestFirst = new PriorityQueue<>(Math.max(1, n + 1), order);
+        for (Map.Entry<String, Integer> channel : n == 0 ? Map.<String, Integer>of().entrySet() : hub.channels().entrySet()) {
+            smallestFirst.add(channel);
+            if (smallestFirst.size() > n) {
+                smallestFirst.poll();
+            }
+        }
+        List<Map.Entry<String, Integer>> biggest = new java.util.ArrayList<>(smallestFirst);
+        biggest.sort(order.reversed());
+        return biggest.stream().<Map<String, Object>>map(e -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("channel", e.getKey());
+            row.put("subscribers", e.getValue());
+            return row;
+        }).toList();
     }
 
     public Mono<ServerResponse> sweep(ServerRequest request) {

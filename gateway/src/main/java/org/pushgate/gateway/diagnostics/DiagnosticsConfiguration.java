@@ -13,7 +13,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import reactor.core.scheduler.Scheduler;
 
-/** Wires the orphan auditor and the admin endpoints. */
+/** Wires the orphan auditor, the admin endpoints and the admin page. */
 @Configuration(proxyBeanMethods = false)
 class DiagnosticsConfiguration {
 
@@ -25,8 +25,8 @@ class DiagnosticsConfiguration {
 
     @Bean
     AdminApi adminApi(ConnectionRegistry registry, Hub hub, Admission admission, ConnectionAuditor auditor,
-                      GatewayProperties properties) {
-        return new AdminApi(registry, hub, admission, auditor, properties.liveness().timeout());
+                      GatewayProperties properties, GatewayMetrics metrics) {
+        return new AdminApi(registry, hub, admission, auditor, properties.liveness().timeout(), metrics);
     }
 
     @Bean
@@ -34,9 +34,15 @@ class DiagnosticsConfiguration {
         return RouterFunctions.route()
                 .GET("/admin/connections", api::connections)
                 .GET("/admin/channels", api::channels)
+                .GET("/admin/stats", api::stats)
                 .POST("/admin/sweep", api::sweep)
                 .POST("/admin/audit", api::audit)
                 .POST("/admin/close", api::close)
                 .build();
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> adminUiRoutes() {
+        return new AdminUi().routes();
     }
 }

@@ -105,6 +105,31 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         return tags;
     }
 
+    /**
+     * What this documented meter shows now, as a scrape would: a gauge's value or a counter's count, by the value
+     * of its one tag (the key {@code ""} for an untagged meter). Read from the registry itself, so that a view of
+     * these figures (the admin page's {@code /admin/stats}) can never drift from what Prometheus scrapes.
+     */
+    public Map<String, Double> read(GatewayMeter meter) {
+        KeyName[] keys = meter.getKeyNames();
+        if (keys.length > 1 || (meter.getType() != Meter.Type.GAUGE && meter.getType() != Meter.Type.COUNTER)) {
+            throw new IllegalArgumentException(meter + " is not a gauge or counter with at most one tag");
+        }
+        Map<String, Double> values = new java.util.TreeMap<>();
+        for (Meter registered : registry.find(meter.getName()).meters()) {
+            String tag = keys.length == 0 ? "" : registered.getId().getTag(keys[0].asString());
+            double value = registered instanceof Counter counter ? counter.count()
+                    : registered instanceof Gauge gauge ? gauge.value() : Double.NaN;
+            values.merge(tag == null ? "" : tag, value, Double::sum);
+        }
+        return values;
+    }
+
+    /** The one value of an untagged gauge or counter (0 when it is not registered, as a meter the wiring left out). */
+    public double value(GatewayMeter meter) {
+        return read(meter).values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
     /** Registers a gauge whose value is read from the gateway's own state at scrape time. */
     public void gauge(GatewayMeter meter, Supplier<Number> value) {
         Gauge.builder(meter.getName(), value)

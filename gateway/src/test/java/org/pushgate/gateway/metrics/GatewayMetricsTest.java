@@ -81,4 +81,37 @@ class GatewayMetricsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("MESSAGES_PUBLISHED is documented as a COUNTER");
     }
+
+    @Test
+    void readShowsWhatTheRegistryShowsByTagValue() {
+        metrics.disconnected(org.pushgate.gateway.connection.CloseReason.RESET);
+        metrics.disconnected(org.pushgate.gateway.connection.CloseReason.RESET);
+        metrics.disconnected(org.pushgate.gateway.connection.CloseReason.SLOW_CONSUMER);
+        metrics.delivered();
+
+        assertThat(metrics.read(GatewayMeter.DISCONNECTS))
+                .hasSize(org.pushgate.gateway.connection.CloseReason.values().length)
+                .containsEntry("reset", 2.0).containsEntry("slow_consumer", 1.0).containsEntry("client_close", 0.0);
+        assertThat(metrics.value(GatewayMeter.MESSAGES_DELIVERED)).isEqualTo(1.0);
+        assertThat(metrics.read(GatewayMeter.MESSAGES_DELIVERED)).containsOnlyKeys("");
+    }
+
+    @Test
+    void readOfAGaugeCallsItsSourceNow() {
+        PrometheusMeterRegistry fresh = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GatewayMetrics own = new GatewayMetrics(fresh);
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger(3);
+        own.gauge(GatewayMeter.CONNECTIONS_ACTIVE, connections::get);
+
+        assertThat(own.value(GatewayMeter.CONNECTIONS_ACTIVE)).isEqualTo(3.0);
+        connections.set(7);
+        assertThat(own.value(GatewayMeter.CONNECTIONS_ACTIVE)).isEqualTo(7.0);
+        assertThat(own.value(GatewayMeter.CHANNELS_ACTIVE)).as("not registered").isZero();
+    }
+
+    @Test
+    void readRefusesAMeterItCannotShowAsOneNumberPerTag() {
+        assertThatThrownBy(() -> metrics.read(GatewayMeter.BROKER_PUBLISH)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> metrics.read(GatewayMeter.OUTBOUND_BUFFER_DEPTH)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
