@@ -27,7 +27,7 @@ import reactor.core.publisher.Mono;
  * get 401, a valid JWT without the scope 403. With neither a key nor a JWT configured, only loopback
  * clients are let in, so a gateway started with defaults is never an open relay.
  *
- * <p>The one exception under {@code /admin}: the admin page's own static files, GET or HEAD of exactly those paths
+ * <p>The one exception under {@code /admin}: the admin page's own static files, a GET of exactly those paths
  * (a browser cannot put a header on a navigation). They carry no data; every call the page makes for data or
  * actions carries the credential and meets this filter like any other (docs/security.md, "The admin page").
  */
@@ -64,8 +64,7 @@ public final class ApiAccessFilter implements WebFilter {
         if (path.equals("/actuator") || path.startsWith("/actuator/")) {
             return chain.filter(exchange); // health and metrics stay open (bind management elsewhere to hide them)
         }
-        HttpMethod method = exchange.getRequest().getMethod();
-        if (openFiles.contains(path) && (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))) {
+        if (openFiles.contains(path) && HttpMethod.GET.equals(exchange.getRequest().getMethod())) {
             return chain.filter(exchange); // a page's shell: exact paths, read only, no data (see the class comment)
         }
         // Everything else is guarded, judged on the decoded path the router matches, so no spelling of

@@ -106,6 +106,31 @@ class AdminUiAccessTest {
         // Only reading: the shell's paths refuse any other method before anything runs.
         for (String path : SHELL) {
             assertUnauthorized(Http.post(gateway.port(), path, ""));
+            assertUnauthorized(Http.send(gateway.port(), "PUT", path, new byte[0]));
+            assertUnauthorized(Http.send(gateway.port(), "DELETE", path, new byte[0]));
+        }
+    }
+
+    @Test
+    void onlyAGetOfTheShellPassesAndAnotherOriginGetsNoPreflightForTheData() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.net.URI base = java.net.URI.create("http://127.0.0.1:" + gateway.port());
+
+        java.net.http.HttpResponse<String> head = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/admin/ui"))
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).as("the shell is open to a GET, nothing else").isEqualTo(401);
+
+        for (String path : List.of("/admin/stats", "/admin/audit")) {
+            java.net.http.HttpResponse<String> preflight = client.send(java.net.http.HttpRequest.newBuilder(base.resolve(path))
+                    .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://evil.example")
+                    .header("Access-Control-Request-Method", "POST")
+                    .header("Access-Control-Request-Headers", "authorization").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(preflight.statusCode()).as(path).isEqualTo(401);
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).as(path).isEmpty();
         }
     }
 

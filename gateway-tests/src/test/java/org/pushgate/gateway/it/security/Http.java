@@ -84,7 +84,7 @@ final class Http {
         return metric(port, "gateway_connections_rejected_total", "reason", reason);
     }
 
-    private static HttpWire.Response send(int port, String method, String path, byte[] body, String... headers) {
+    static HttpWire.Response send(int port, String method, String path, byte[] body, String... headers) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
             socket.setSoTimeout(10_000);
