@@ -38,8 +38,6 @@ class DashboardTest {
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w:$.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?");
     private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without", "on",
             "ignoring", "group_left", "group_right", "inf", "nan", "Inf", "NaN");
-    /** A row of the README's Metrics table. */
-    private static final Pattern ROW = Pattern.compile("^\\| `(gateway_[a-z_]+)(?:\\{[a-z_]+})?` \\|");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)");
     private static final Pattern ALERT = Pattern.compile("^\\s*- alert: (\\S+)\\s*$");
     private static final Pattern EXPR = Pattern.compile("^\\s*expr: (.+)$");
@@ -89,7 +87,7 @@ class DashboardTest {
 
     @Test
     void everyMetricInEveryPanelIsOneTheGatewayExports() throws IOException {
-        Set<String> documented = documentedMetrics();
+        Set<String> documented = MetricsTest.documentedMetrics().keySet();
         Set<String> scraped = new TreeSet<>();
         for (String line : gateway.scrape().split("\n")) {
             Matcher sample = SAMPLE.matcher(line);
@@ -197,22 +195,6 @@ class DashboardTest {
             }
         }
         return alerts;
-    }
-
-    private static Set<String> documentedMetrics() throws IOException {
-        Set<String> metrics = new TreeSet<>();
-        boolean inSection = false;
-        for (String line : Files.readAllLines(repo().resolve("README.md"))) {
-            if (line.startsWith("## ")) {
-                inSection = line.equals("## Metrics");
-                continue;
-            }
-            Matcher row = ROW.matcher(line);
-            if (inSection && row.find()) {
-                metrics.add(row.group(1));
-            }
-        }
-        return metrics;
     }
 
     private static Path repo() {

@@ -69,7 +69,7 @@ class MetricsTest {
     }
 
     /** Metric name to its documented tag (null: none), read from the README's "## Metrics" section. */
-    private static Map<String, String> documentedMetrics() throws IOException {
+    static Map<String, String> documentedMetrics() throws IOException {
         List<String> lines = Files.readAllLines(readme());
         Map<String, String> metrics = new LinkedHashMap<>();
         boolean inSection = false;
