@@ -298,13 +298,16 @@ final class ClientCommands {
         return new Connection.AuthDeadline(Duration.ofMillis(Math.max(0, millis)), CloseReason.TOKEN_EXPIRED);
     }
 
-    /** Seconds until the token expires, at least 1 (0 when it has no expiry): when the client should refresh. */
+    /**
+     * When the client should refresh, in whole seconds, at least 1 (0 when the token has no expiry): a second before
+     * the token expires, so that a refresh sent at the last moment still arrives in time.
+     */
     private long ttlSeconds(Identity identity) {
         if (identity.expiresAt() == null) {
             return 0;
         }
         long millis = identity.expiresAt().toEpochMilli() - clock.now(TimeUnit.MILLISECONDS);
-        return Math.max(1, millis / 1000);
+        return Math.max(1, (millis - 1000) / 1000);
     }
 
     /**
