@@ -121,6 +121,19 @@ test('a server that stops hearing pongs cuts with 3012; the SDK reconnects and r
   await until(() => pubs.length === 1, 'the publication made while cut off');
 });
 
+test('persistently too many commands cut with 3013; the SDK reconnects and resubscribes', async () => {
+  const c = client();
+  c.connect();
+  const { sub } = await subscribed(c, 'cf.flood');
+  const connecting = next(c, 'connecting', ctx => ctx.code === 3013);
+  const resubscribed = next(sub, 'subscribed');
+  // Each call is a frame of its own; beyond the rate limit's burst they get no reply, and persisting cuts.
+  const calls = Array.from({ length: 200 }, () => sub.history({ limit: 0 }).catch(() => 'refused'));
+  assert.equal((await connecting).reason, 'too many requests');
+  assert.equal((await resubscribed).wasRecovering, true);
+  await Promise.all(calls);
+});
+
 test('a non-reconnectable code (3505 channel limit) stops the SDK', async () => {
   const c = client();
   for (let i = 0; i < 41; i++) {

@@ -259,16 +259,9 @@ final class ClientCommands {
      * completeSubscribe). The next command waits for it, so replies keep the order of the commands.
      */
     private Mono<Void> subscribe(Connection connection, ClientCommand.Subscribe s) {
-        if (auth.required()) {
-            Identity identity = connection.identity();
-            if (identity == null) {
-                reply(connection, connection.protocol().error(ErrorCode.NOT_CONNECTED, "send {\"op\":\"connect\",\"token\":...} first", s.id()));
-                return Mono.empty();
-            }
-            if (!auth.policy().maySubscribe(identity, s.channel())) {
-                reply(connection, connection.protocol().error(ErrorCode.FORBIDDEN, "not allowed to subscribe to " + s.channel(), s.id()));
-                return Mono.empty();
-            }
+        if (!allowed(connection, s.channel(), s.id(), "send {\"op\":\"connect\",\"token\":...} first",
+                "not allowed to subscribe to ")) {
+            return Mono.empty();
         }
         switch (connection.subscribe(s.channel())) {
             case SUBSCRIBED -> {
@@ -290,6 +283,27 @@ final class ClientCommands {
             }
         }
         return Mono.empty();
+    }
+
+    /**
+     * Whether the connection may subscribe to (or read) the channel: always in mode none; in jwt mode once
+     * connected and as the channel policy says. Otherwise the client gets the error and false is returned.
+     */
+    private boolean allowed(Connection connection, String channel, tools.jackson.databind.JsonNode id,
+                            String connectFirst, String refused) {
+        if (!auth.required()) {
+            return true;
+        }
+        Identity identity = connection.identity();
+        if (identity == null) {
+            reply(connection, connection.protocol().error(ErrorCode.NOT_CONNECTED, connectFirst, id));
+            return false;
+        }
+        if (!auth.policy().maySubscribe(identity, channel)) {
+            reply(connection, connection.protocol().error(ErrorCode.FORBIDDEN, refused + channel, id));
+            return false;
+        }
+        return true;
     }
 
     private Connection.AuthDeadline expiry(Identity identity) {
@@ -315,16 +329,8 @@ final class ClientCommands {
      * gateway.history.max-recovered messages, from a position of the stream's epoch only.
      */
     private Mono<Void> history(Connection connection, ClientCommand.History h) {
-        if (auth.required()) {
-            Identity identity = connection.identity();
-            if (identity == null) {
-                reply(connection, connection.protocol().error(ErrorCode.NOT_CONNECTED, "connect first", h.id()));
-                return Mono.empty();
-            }
-            if (!auth.policy().maySubscribe(identity, h.channel())) {
-                reply(connection, connection.protocol().error(ErrorCode.FORBIDDEN, "not allowed to read " + h.channel(), h.id()));
-                return Mono.empty();
-            }
+        if (!allowed(connection, h.channel(), h.id(), "connect first", "not allowed to read ")) {
+            return Mono.empty();
         }
         int limit = Math.min(h.limit() < 0 ? Integer.MAX_VALUE : h.limit(), settings.maxRecovered());
         // Newest first needs the newest ones: read what the bound allows and keep the tail.

@@ -46,6 +46,7 @@ class CentrifugoSdkTest {
         assertThat(gateway.disconnects("server_close")).as("the operator close, 3011").isPositive();
         assertThat(gateway.disconnects("liveness_timeout")).as("no pong, 3012").isPositive();
         assertThat(gateway.disconnects("too_many_subscriptions")).as("channel limit, 3505").isPositive();
+        assertThat(gateway.disconnects("rate_limited")).as("too many requests, 3013").isPositive();
         assertThat(gateway.disconnects("protocol_error")).as("bad request, 3501").isPositive();
         gateway.awaitIdle(WAIT);
     }

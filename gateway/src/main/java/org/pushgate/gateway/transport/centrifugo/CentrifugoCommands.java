@@ -5,11 +5,10 @@ import java.util.List;
 
 import org.pushgate.gateway.protocol.ChannelNames;
 import org.pushgate.gateway.protocol.ClientCommand;
+import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.protocol.ErrorCode;
 
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -22,8 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class CentrifugoCommands {
 
-    private static final int MAX_NESTING_DEPTH = 16;
-    private static final int MAX_EPOCH_LENGTH = 64;
+    private static final int MAX_EPOCH_LENGTH = CommandDecoder.MAX_EPOCH_LENGTH;
 
     private final JsonMapper mapper;
     private final ChannelNames channelNames;
@@ -34,14 +32,7 @@ final class CentrifugoCommands {
         this.channelNames = channelNames;
         this.maxTokenBytes = maxTokenBytes;
         this.maxCommandsPerFrame = maxCommandsPerFrame;
-        this.mapper = JsonMapper.builder(JsonFactory.builder()
-                        .streamReadConstraints(StreamReadConstraints.builder()
-                                .maxNestingDepth(MAX_NESTING_DEPTH)
-                                .maxStringLength(maxFrameBytes)
-                                .maxNumberLength(64)
-                                .build())
-                        .build())
-                .build();
+        this.mapper = CommandDecoder.boundedMapper(maxFrameBytes);
     }
 
     List<ClientCommand> decode(String text) {
