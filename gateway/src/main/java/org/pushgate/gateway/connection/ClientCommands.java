@@ -11,10 +11,10 @@ import org.pushgate.gateway.auth.ClientAuth;
 import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.auth.TokenVerifier;
 import org.pushgate.gateway.protocol.ClientCommand;
+import org.pushgate.gateway.protocol.ClientProtocol;
 import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.protocol.ErrorCode;
 import org.pushgate.gateway.protocol.OutboundFrame;
-import org.pushgate.gateway.protocol.ServerFrames;
 
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -66,22 +66,45 @@ final class ClientCommands {
                 // TEXT and BINARY count against the command rate limit.
             }
         }
+        // One token per frame, whatever the protocol packs into it (Centrifugo's SDK sends its connect and every
+        // subscribe in one frame); the frame's size bounds what it can hold.
         int refusedInARow = connection.takeCommandToken(clock.now(TimeUnit.NANOSECONDS),
                 settings.commandsPerSecond(), settings.commandBurst());
+        ClientProtocol protocol = connection.protocol();
         if (refusedInARow > 0) {
             if (refusedInARow >= settings.rateLimitViolations()) {
                 connection.close(CloseReason.RATE_LIMITED);
             } else {
-                reply(connection, ServerFrames.error(ErrorCode.RATE_LIMITED,
+                reply(connection, protocol.error(ErrorCode.RATE_LIMITED,
                         "more than " + settings.commandsPerSecond() + " commands per second", null));
             }
             return Mono.empty();
         }
         if (frame.type() == ConnectionSocket.InboundFrame.Type.BINARY) {
-            reply(connection, ServerFrames.error(ErrorCode.UNSUPPORTED_FRAME, "binary frames are not supported; send JSON text frames", null));
+            invalid(connection, new ClientCommand.Invalid(ErrorCode.UNSUPPORTED_FRAME,
+                    "binary frames are not supported; send JSON text frames", null));
             return Mono.empty();
         }
-        return handle(connection, decoder.decode(frame.text()));
+        List<ClientCommand> commands = protocol.decode(frame.text());
+        if (commands.isEmpty()) {
+            return Mono.empty(); // Centrifugo's {} pong: touch() above is all it means
+        }
+        if (commands.size() == 1) {
+            return handle(connection, commands.get(0)); // /ws: one command per frame, no operator for it
+        }
+        // In order, each after the one before it completed (a connect, then the subscribes it allows).
+        return reactor.core.publisher.Flux.fromIterable(commands)
+                .concatMap(command -> connection.closeReason() == null ? handle(connection, command) : Mono.empty(), 0)
+                .then();
+    }
+
+    /** A command that could not be accepted: an error reply, or the end of the connection if its protocol says so. */
+    private static void invalid(Connection connection, ClientCommand.Invalid invalid) {
+        if (connection.protocol().closesOn(invalid)) {
+            connection.close(CloseReason.PROTOCOL_ERROR);
+        } else {
+            reply(connection, connection.protocol().error(invalid.code(), invalid.message(), invalid.id()));
+        }
     }
 
     private Mono<Void> handle(Connection connection, ClientCommand command) {
@@ -89,27 +112,29 @@ final class ClientCommands {
             return subscribe(connection, s);
         } else if (command instanceof ClientCommand.Unsubscribe u) {
             if (connection.unsubscribe(u.channel())) {
-                reply(connection, ServerFrames.unsubscribed(u.channel(), u.id()));
+                reply(connection, connection.protocol().unsubscribed(u.channel(), u.id()));
             } else {
-                reply(connection, ServerFrames.error(ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.channel(), u.id()));
+                reply(connection, connection.protocol().error(ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.channel(), u.id()));
             }
         } else if (command instanceof ClientCommand.Connect c) {
             return onConnect(connection, c);
         } else if (command instanceof ClientCommand.Refresh r) {
             return onRefresh(connection, r);
+        } else if (command instanceof ClientCommand.History h) {
+            return history(connection, h);
         } else if (command instanceof ClientCommand.Invalid invalid) {
-            reply(connection, ServerFrames.error(invalid.code(), invalid.message(), invalid.id()));
+            invalid(connection, invalid);
         }
         return Mono.empty();
     }
 
     private Mono<Void> onConnect(Connection connection, ClientCommand.Connect command) {
         if (!auth.required()) {
-            reply(connection, ServerFrames.connected(null, 0, command.id()));
+            reply(connection, connection.protocol().connected(null, 0, 0, command.id()));
             return Mono.empty();
         }
         if (connection.authenticated()) {
-            reply(connection, ServerFrames.error(ErrorCode.ALREADY_CONNECTED, "already connected; use refresh for a new token", command.id()));
+            reply(connection, connection.protocol().error(ErrorCode.ALREADY_CONNECTED, "already connected; use refresh for a new token", command.id()));
             return Mono.empty();
         }
         if (command.token() == null) {
@@ -131,7 +156,11 @@ final class ClientCommands {
                     connection.authenticate(identity);
                     connection.pendingChannels(List.of());
                     connection.deadline(expiry(identity));
-                    reply(connection, ServerFrames.connected(identity.userId(), epochSeconds(identity), id));
+                    reply(connection, connection.protocol().connected(identity.userId(), epochSeconds(identity),
+                            ttlSeconds(identity), id));
+                    if (!connection.protocol().subscribesPersonalChannel()) {
+                        return subscribeAll(connection, initial);
+                    }
                     // The personal channel once: as the client asked for it (?since= recovers it), or plainly.
                     ClientCommand.Subscribe mine = new ClientCommand.Subscribe(personal, null);
                     List<ClientCommand> others = new java.util.ArrayList<>(initial.size());
@@ -145,7 +174,12 @@ final class ClientCommands {
                     return subscribe(connection, mine).then(subscribeAll(connection, others));
                 })
                 .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
-                    connection.close(refused.expired() ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN);
+                    OutboundFrame fetchAnother = refused.expired() ? connection.protocol().tokenExpired(id) : null;
+                    if (fetchAnother != null) {
+                        reply(connection, fetchAnother); // the connect deadline still runs
+                    } else {
+                        connection.close(refused.expired() ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN);
+                    }
                     return Mono.empty();
                 })
                 .then();
@@ -153,33 +187,33 @@ final class ClientCommands {
 
     private Mono<Void> onRefresh(Connection connection, ClientCommand.Refresh command) {
         if (!auth.required()) {
-            reply(connection, ServerFrames.refreshed(0, command.id()));
+            reply(connection, connection.protocol().refreshed(0, 0, command.id()));
             return Mono.empty();
         }
         Identity current = connection.identity();
         if (current == null) {
-            reply(connection, ServerFrames.error(ErrorCode.NOT_CONNECTED, "connect before refresh", command.id()));
+            reply(connection, connection.protocol().error(ErrorCode.NOT_CONNECTED, "connect before refresh", command.id()));
             return Mono.empty();
         }
         return auth.verifier().verify(command.token())
                 .doOnNext(identity -> {
                     if (!identity.userId().equals(current.userId())) {
-                        reply(connection, ServerFrames.error(ErrorCode.INVALID_TOKEN, "refresh token is for another user", command.id()));
+                        reply(connection, connection.protocol().error(ErrorCode.INVALID_TOKEN, "refresh token is for another user", command.id()));
                         return;
                     }
                     connection.authenticate(identity);
                     connection.deadline(expiry(identity));
-                    reply(connection, ServerFrames.refreshed(epochSeconds(identity), command.id()));
+                    reply(connection, connection.protocol().refreshed(epochSeconds(identity), ttlSeconds(identity), command.id()));
                     // A newer token may claim less: drop what it no longer allows.
                     for (String channel : connection.channels()) {
                         if (!auth.policy().maySubscribe(identity, channel) && connection.unsubscribe(channel)) {
-                            reply(connection, ServerFrames.unsubscribed(channel, null));
+                            reply(connection, connection.protocol().unsubscribedByServer(channel));
                         }
                     }
                 })
                 .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> {
                     // The old token still holds until it expires; the client may try again.
-                    reply(connection, ServerFrames.error(ErrorCode.INVALID_TOKEN, refused.getMessage(), command.id()));
+                    reply(connection, connection.protocol().error(ErrorCode.INVALID_TOKEN, refused.getMessage(), command.id()));
                     return Mono.empty();
                 })
                 .then();
@@ -212,7 +246,7 @@ final class ClientCommands {
                         return subscribe(connection, s);
                     }
                     if (command instanceof ClientCommand.Invalid invalid) {
-                        reply(connection, ServerFrames.error(invalid.code(), invalid.message(), null));
+                        reply(connection, connection.protocol().error(invalid.code(), invalid.message(), null));
                     }
                     return Mono.empty();
                 }, 0)
@@ -225,16 +259,9 @@ final class ClientCommands {
      * completeSubscribe). The next command waits for it, so replies keep the order of the commands.
      */
     private Mono<Void> subscribe(Connection connection, ClientCommand.Subscribe s) {
-        if (auth.required()) {
-            Identity identity = connection.identity();
-            if (identity == null) {
-                reply(connection, ServerFrames.error(ErrorCode.NOT_CONNECTED, "send {\"op\":\"connect\",\"token\":...} first", s.id()));
-                return Mono.empty();
-            }
-            if (!auth.policy().maySubscribe(identity, s.channel())) {
-                reply(connection, ServerFrames.error(ErrorCode.FORBIDDEN, "not allowed to subscribe to " + s.channel(), s.id()));
-                return Mono.empty();
-            }
+        if (!allowed(connection, s.channel(), s.id(), "send {\"op\":\"connect\",\"token\":...} first",
+                "not allowed to subscribe to ")) {
+            return Mono.empty();
         }
         switch (connection.subscribe(s.channel())) {
             case SUBSCRIBED -> {
@@ -244,11 +271,11 @@ final class ClientCommands {
                                 () -> connection.completeSubscribe(s.channel(), s.id(), since, history)))
                         .onErrorResume(BrokerUnavailableException.class, unavailable -> connection.onLoop(() -> {
                             connection.abandonSubscribe(s.channel());
-                            reply(connection, ServerFrames.error(ErrorCode.BROKER_UNAVAILABLE,
+                            reply(connection, connection.protocol().error(ErrorCode.BROKER_UNAVAILABLE,
                                     "the broker did not answer in time; subscribe again", s.id()));
                         }));
             }
-            case ALREADY_SUBSCRIBED -> reply(connection, ServerFrames.error(ErrorCode.ALREADY_SUBSCRIBED,
+            case ALREADY_SUBSCRIBED -> reply(connection, connection.protocol().error(ErrorCode.ALREADY_SUBSCRIBED,
                     "already subscribed to " + s.channel(), s.id()));
             case LIMIT_REACHED -> connection.close(CloseReason.TOO_MANY_SUBSCRIPTIONS);
             case CLOSED -> {
@@ -258,20 +285,92 @@ final class ClientCommands {
         return Mono.empty();
     }
 
+    /**
+     * Whether the connection may subscribe to (or read) the channel: always in mode none; in jwt mode once
+     * connected and as the channel policy says. Otherwise the client gets the error and false is returned.
+     */
+    private boolean allowed(Connection connection, String channel, tools.jackson.databind.JsonNode id,
+                            String connectFirst, String refused) {
+        if (!auth.required()) {
+            return true;
+        }
+        Identity identity = connection.identity();
+        if (identity == null) {
+            reply(connection, connection.protocol().error(ErrorCode.NOT_CONNECTED, connectFirst, id));
+            return false;
+        }
+        if (!auth.policy().maySubscribe(identity, channel)) {
+            reply(connection, connection.protocol().error(ErrorCode.FORBIDDEN, refused + channel, id));
+            return false;
+        }
+        return true;
+    }
+
     private Connection.AuthDeadline expiry(Identity identity) {
         // The verifier accepts a token until exp plus the clock skew; the connection lives as long.
         long millis = identity.expiresAt().toEpochMilli() + auth.clockSkew().toMillis() - clock.now(TimeUnit.MILLISECONDS);
         return new Connection.AuthDeadline(Duration.ofMillis(Math.max(0, millis)), CloseReason.TOKEN_EXPIRED);
     }
 
+    /**
+     * When the client should refresh, in whole seconds, at least 1 (0 when the token has no expiry): a second before
+     * the token expires, so that a refresh sent at the last moment still arrives in time.
+     */
+    private long ttlSeconds(Identity identity) {
+        if (identity.expiresAt() == null) {
+            return 0;
+        }
+        long millis = identity.expiresAt().toEpochMilli() - clock.now(TimeUnit.MILLISECONDS);
+        return Math.max(1, (millis - 1000) / 1000);
+    }
+
+    /**
+     * Reads a channel's stream for a client (Centrifugo's history): who may subscribe may read; at most
+     * gateway.history.max-recovered messages, from a position of the stream's epoch only.
+     */
+    private Mono<Void> history(Connection connection, ClientCommand.History h) {
+        if (!allowed(connection, h.channel(), h.id(), "connect first", "not allowed to read ")) {
+            return Mono.empty();
+        }
+        int limit = Math.min(h.limit() < 0 ? Integer.MAX_VALUE : h.limit(), settings.maxRecovered());
+        // Newest first needs the newest ones: read what the bound allows and keep the tail.
+        int read = h.reverse() && h.since() == null && limit > 0 ? settings.maxRecovered() : limit;
+        return broker.history(h.channel(), h.since() == null ? 0 : h.since().offset(), read)
+                .doOnNext(history -> {
+                    if (h.since() != null && !history.top().epoch().equals(h.since().epoch())) {
+                        reply(connection, connection.protocol().error(ErrorCode.UNRECOVERABLE_POSITION,
+                                "the stream's epoch is " + history.top().epoch(), h.id()));
+                        return;
+                    }
+                    List<org.pushgate.gateway.broker.StreamMessage> messages = history.messages();
+                    if (messages.size() > limit) {
+                        messages = h.reverse() ? messages.subList(messages.size() - limit, messages.size())
+                                : messages.subList(0, limit);
+                    }
+                    reply(connection, connection.protocol().history(h.channel(), h.id(),
+                            new org.pushgate.gateway.broker.History(history.top(), messages, history.complete()), h.reverse()));
+                })
+                .onErrorResume(BrokerUnavailableException.class, unavailable -> {
+                    reply(connection, connection.protocol().error(ErrorCode.BROKER_UNAVAILABLE,
+                            "the broker did not answer in time; try again", h.id()));
+                    return Mono.empty();
+                })
+                .then();
+    }
+
     private static long epochSeconds(Identity identity) {
         return identity.expiresAt() == null ? 0 : identity.expiresAt().getEpochSecond();
     }
 
-    /** Replies share the connection's bounded buffer, so they stay in order with the messages around them. */
+    /**
+     * Replies share the connection's bounded buffer, so they stay in order with the messages around them. A null
+     * frame is an answer the protocol cannot give (Centrifugo's error without a command id): nothing is sent.
+     */
     private static void reply(Connection connection, OutboundFrame frame) {
         // From whichever thread handles the command (an event loop, or the verifier's after an async token
         // check): the buffer hops onto its own loop, so its sink keeps one producer.
-        connection.send(frame);
+        if (frame != null) {
+            connection.send(frame);
+        }
     }
 }

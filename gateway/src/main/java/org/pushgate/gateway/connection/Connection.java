@@ -11,12 +11,12 @@ import java.util.concurrent.RejectedExecutionException;
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.auth.Identity;
 import org.pushgate.gateway.broker.History;
-import org.pushgate.gateway.broker.StreamMessage;
 import org.pushgate.gateway.broker.StreamPosition;
 import org.pushgate.gateway.hub.HubEvents;
 import org.pushgate.gateway.hub.SubscriberBuffer;
 import org.pushgate.gateway.hub.SubscriberOwner;
 import org.pushgate.gateway.protocol.ClientCommand;
+import org.pushgate.gateway.protocol.ClientProtocol;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.pushgate.gateway.protocol.ServerFrames;
 
@@ -63,6 +63,7 @@ public final class Connection implements SubscriberOwner {
     private final ConnectionSocket socket;
     private final Admission.Ticket ticket;
     private final NodeResources node;
+    private final ClientProtocol protocol;
     private final String remoteAddress;
     private final long openedAtMillis;
     private final SubscriberBuffer buffer;
@@ -85,11 +86,13 @@ public final class Connection implements SubscriberOwner {
     private int rateViolations;
     private volatile long lastInboundMillis;
 
-    private Connection(long id, ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node) {
+    private Connection(long id, ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node,
+                       ClientProtocol protocol) {
         this.id = id;
         this.socket = socket;
         this.ticket = ticket;
         this.node = node;
+        this.protocol = protocol;
         this.remoteAddress = socket.remoteAddress();
         this.openedAtMillis = System.currentTimeMillis();
         this.lastInboundNanos = nowNanos;
@@ -107,8 +110,9 @@ public final class Connection implements SubscriberOwner {
      * registry entry. Called inside the pipeline's {@code usingWhen}, so its termination always reaches
      * {@link #terminate}.
      */
-    static Connection open(ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node) {
-        Connection connection = new Connection(node.registry().nextId(), socket, ticket, nowNanos, node);
+    static Connection open(ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node,
+                           ClientProtocol protocol) {
+        Connection connection = new Connection(node.registry().nextId(), socket, ticket, nowNanos, node, protocol);
         // The registry closes it at once if shutdown already asked everyone to close (see ConnectionRegistry.add).
         node.registry().add(connection);
         return connection;
@@ -129,7 +133,7 @@ public final class Connection implements SubscriberOwner {
     public void insufficientState(String channel) {
         if (unsubscribe(channel)) {
             buffer.mute(channel); // a fan-out queued before the unsubscribe may still offer this channel's next message
-            buffer.offer(ServerFrames.insufficientState(channel));
+            buffer.offer(protocol.insufficientState(channel));
         }
     }
 
@@ -164,13 +168,7 @@ public final class Connection implements SubscriberOwner {
         }
         StreamPosition top = history.top();
         boolean recovered = since != null && history.continuousFrom(since.offset(), since.epoch());
-        List<OutboundFrame> first = new ArrayList<>(recovered ? history.messages().size() + 1 : 1);
-        first.add(ServerFrames.subscribed(channel, id, top.epoch(), top.offset(), since == null ? null : recovered));
-        if (recovered) {
-            for (StreamMessage missed : history.messages()) {
-                first.add(ServerFrames.message(channel, missed.offset(), missed.data()));
-            }
-        }
+        List<OutboundFrame> first = protocol.subscribed(channel, id, since, recovered, history);
         // Live messages at or below top are covered (by recovery) or before this subscription (a fresh one).
         buffer.release(channel, first, top.offset());
     }
@@ -301,6 +299,11 @@ public final class Connection implements SubscriberOwner {
     public void probe() {
         // A refused ping means the buffer is full or closed: the peer will fail the probe, as it should.
         buffer.post(ServerFrames.PING);
+    }
+
+    /** The client protocol this connection speaks (its endpoint's). */
+    public ClientProtocol protocol() {
+        return protocol;
     }
 
     public Identity identity() {

@@ -7,7 +7,10 @@ public interface ConnectionEvents {
 
     void delivered();
 
-    /** A connection of this transport ({@code ws}, {@code sse}) was admitted and opened. */
-    default void opened(String transport) {
+    /**
+     * A connection of this transport ({@code ws}, {@code sse}) speaking this client protocol ({@code pushgate},
+     * {@code centrifugo}) was admitted and opened.
+     */
+    default void opened(String transport, String protocol) {
     }
 }

@@ -5,8 +5,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.protocol.ClientProtocol;
 import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.protocol.OutboundFrame;
+import org.pushgate.gateway.protocol.PushgateProtocol;
 import org.pushgate.gateway.protocol.ServerFrames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,19 +36,26 @@ public final class ConnectionPipeline {
 
     private final NodeResources node;
     private final ClientCommands commands;
+    private final ClientProtocol pushgate;
     private final Scheduler timers;
 
     ConnectionPipeline(NodeResources node, CommandDecoder decoder, Scheduler timers) {
         this.node = node;
         this.commands = new ClientCommands(decoder, node.auth(), node.settings(), node.broker(), timers);
+        this.pushgate = new PushgateProtocol(decoder);
         this.timers = timers;
     }
 
     /**
-     * Serves one socket until it ends. The ticket is the connection slot the transport took before the upgrade;
-     * from here on the connection owns it and its terminate returns it.
+     * Serves one socket until it ends, speaking the gateway's own protocol. The ticket is the connection slot the
+     * transport took before the upgrade; from here on the connection owns it and its terminate returns it.
      */
     public Mono<Void> serve(ConnectionSocket socket, Admission.Ticket ticket) {
+        return serve(socket, ticket, pushgate);
+    }
+
+    /** Serves one socket until it ends, speaking this client protocol (another endpoint's, e.g. Centrifugo's). */
+    public Mono<Void> serve(ConnectionSocket socket, Admission.Ticket ticket, ClientProtocol protocol) {
         return Mono.defer(() -> {
             if (!ticket.start()) {
                 // The handshake was given up (its deadline passed) and the slot is free again: serving the socket
@@ -57,8 +66,8 @@ public final class ConnectionPipeline {
             }
             return Mono.usingWhen(
                     Mono.fromSupplier(() -> {
-                        node.events().opened(socket.transport());
-                        return Connection.open(socket, ticket, now(), node);
+                        node.events().opened(socket.transport(), protocol.name());
+                        return Connection.open(socket, ticket, now(), node, protocol);
                     }),
                     connection -> run(connection, socket),
                     connection -> Mono.fromRunnable(() -> connection.terminate(CloseReason.CLIENT_CLOSE)),
@@ -107,7 +116,7 @@ public final class ConnectionPipeline {
         // the liveness timeout to do so; then the TCP connection is aborted, which ends the inbound side.
         Mono<Void> closing = connection.closed()
                 .filter(reason -> reason != CloseReason.RESET)
-                .flatMap(reason -> Mono.defer(() -> socket.close(reason.code(), reason.text()))
+                .flatMap(reason -> Mono.defer(() -> socket.close(reason))
                         .timeout(node.settings().livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
                         .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
 

@@ -43,6 +43,14 @@ public interface ConnectionSocket {
     /** Sends a close frame with this code and reason and closes the socket. Idempotent. */
     Mono<Void> close(int code, String reason);
 
+    /**
+     * Closes the socket for this reason: with its code and text, or, for a socket of another protocol, with that
+     * protocol's code for it (docs/protocol.md). Idempotent.
+     */
+    default Mono<Void> close(CloseReason reason) {
+        return close(reason.code(), reason.text());
+    }
+
     /** Closes the TCP connection at once, without a close handshake (a peer that will not take our close frame). */
     void abort();
 

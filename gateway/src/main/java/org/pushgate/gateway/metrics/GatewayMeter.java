@@ -45,9 +45,12 @@ public enum GatewayMeter implements MeterDocumentation {
     MESSAGES_DROPPED("gateway.messages.dropped", Meter.Type.COUNTER,
             "Messages a subscriber did not get, by reason", null, Tag.REASON),
 
-    /** Connections admitted and opened, by transport ({@code ws}, {@code sse}). */
+    /**
+     * Connections admitted and opened, by transport ({@code ws}, {@code sse}) and client protocol ({@code pushgate},
+     * {@code centrifugo}).
+     */
     CONNECTIONS_OPENED("gateway.connections.opened", Meter.Type.COUNTER,
-            "Client connections admitted and opened, by transport", null, Tag.TRANSPORT),
+            "Client connections admitted and opened, by transport and client protocol", null, Tag.TRANSPORT, Tag.PROTOCOL),
 
     /** Connections ended, by close reason. */
     DISCONNECTS("gateway.disconnects", Meter.Type.COUNTER,
@@ -171,7 +174,10 @@ public enum GatewayMeter implements MeterDocumentation {
         OPERATION("operation"),
 
         /** What carries a connection: {@code ws} (WebSocket) or {@code sse} (Server-Sent Events). */
-        TRANSPORT("transport");
+        TRANSPORT("transport"),
+
+        /** What a connection speaks: {@code pushgate} (/ws, /sse) or {@code centrifugo} (/connection/websocket). */
+        PROTOCOL("protocol");
 
         private final String key;
 

@@ -36,8 +36,8 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final Map<String, Counter> streamsDropped = new java.util.HashMap<>();
     private final Map<String, Counter> opened = new java.util.HashMap<>();
 
-    /** The transports a connection can have (the {@code transport} tag's values). */
-    static final String[] TRANSPORTS = {"ws", "sse"};
+    /** The transport and protocol pairs a connection can have (the {@code transport} and {@code protocol} tags). */
+    static final String[][] TRANSPORTS = {{"ws", "pushgate"}, {"sse", "pushgate"}, {"ws", "centrifugo"}};
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -55,8 +55,8 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         for (String reason : new String[] {"expired", "memory"}) {
             streamsDropped.put(reason, counter(GatewayMeter.HISTORY_STREAMS_DROPPED, reason));
         }
-        for (String transport : TRANSPORTS) {
-            opened.put(transport, counter(GatewayMeter.CONNECTIONS_OPENED, transport));
+        for (String[] pair : TRANSPORTS) {
+            opened.put(pair[0] + "/" + pair[1], counter(GatewayMeter.CONNECTIONS_OPENED, pair[0], pair[1]));
         }
         for (Orphan kind : Orphan.values()) {
             orphans.put(kind, counter(GatewayMeter.ORPHANS_RECLAIMED, kind.name().toLowerCase()));
@@ -169,10 +169,10 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     }
 
     @Override
-    public void opened(String transport) {
-        Counter counter = opened.get(transport);
+    public void opened(String transport, String protocol) {
+        Counter counter = opened.get(transport + "/" + protocol);
         if (counter == null) {
-            throw new IllegalArgumentException("undocumented transport " + transport);
+            throw new IllegalArgumentException("undocumented transport " + transport + " with protocol " + protocol);
         }
         counter.increment();
     }

@@ -35,6 +35,15 @@ public sealed interface ClientCommand {
 
     record Unsubscribe(String channel, JsonNode id) implements ClientCommand { }
 
+    /**
+     * Reads a channel's stream (Centrifugo's {@code history}; /ws has no such op).
+     *
+     * @param limit at most this many messages; 0 the position only
+     * @param since read after this position; null from the oldest message kept
+     * @param reverse newest first
+     */
+    record History(String channel, JsonNode id, int limit, Since since, boolean reverse) implements ClientCommand { }
+
     /** A frame that could not be accepted; the connection stays open and the client gets an error frame. */
     record Invalid(ErrorCode code, String message, JsonNode id) implements ClientCommand { }
 }

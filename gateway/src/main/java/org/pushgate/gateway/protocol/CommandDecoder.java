@@ -14,7 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class CommandDecoder {
 
     static final int MAX_NESTING_DEPTH = 16;
-    static final int MAX_EPOCH_LENGTH = 64;
+    /** The longest epoch a client may name. */
+    public static final int MAX_EPOCH_LENGTH = 64;
 
     private final JsonMapper mapper;
     private final ChannelNames channelNames;
@@ -23,7 +24,12 @@ public final class CommandDecoder {
     public CommandDecoder(ChannelNames channelNames, int maxFrameBytes, int maxTokenBytes) {
         this.channelNames = channelNames;
         this.maxTokenBytes = maxTokenBytes;
-        this.mapper = JsonMapper.builder(JsonFactory.builder()
+        this.mapper = boundedMapper(maxFrameBytes);
+    }
+
+    /** A JSON reader for client input, every client protocol's: nesting, string and number sizes bounded. */
+    public static JsonMapper boundedMapper(int maxFrameBytes) {
+        return JsonMapper.builder(JsonFactory.builder()
                         .streamReadConstraints(StreamReadConstraints.builder()
                                 .maxNestingDepth(MAX_NESTING_DEPTH)
                                 .maxStringLength(maxFrameBytes)

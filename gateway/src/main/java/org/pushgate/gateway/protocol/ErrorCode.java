@@ -16,7 +16,11 @@ public enum ErrorCode {
     INVALID_TOKEN("invalid_token"),
     RATE_LIMITED("rate_limited"),
     /** The broker could not be reached in time; the subscribe did not happen; try again. */
-    BROKER_UNAVAILABLE("broker_unavailable");
+    BROKER_UNAVAILABLE("broker_unavailable"),
+    /** A command this gateway does not serve (Centrifugo's presence, rpc); only /connection/websocket sends it. */
+    NOT_AVAILABLE("not_available"),
+    /** A history read from a position of another epoch; only /connection/websocket sends it. */
+    UNRECOVERABLE_POSITION("unrecoverable_position");
 
     private final String wire;
 

@@ -20,6 +20,7 @@ public final class OutboundFrame {
     private final String channel; // messages only: the channel and offset, for recovery's merge by offset
     private final long offset;
     private volatile Object wire;
+    private volatile Object alternate; // a second protocol's encoding (Centrifugo's push of a message)
     private boolean shared; // set before the frame is handed to any buffer (the hand-off publishes it)
 
     /**
@@ -70,6 +71,21 @@ public final class OutboundFrame {
         if (encoded == null) {
             encoded = encoder.apply(this);
             wire = encoded;
+        }
+        return (T) encoded;
+    }
+
+    /**
+     * Another protocol's encoding of this frame (a message as Centrifugo's push), made on first use and kept beside
+     * {@link #wire}, so a fan-out that reaches sockets of both protocols encodes each once, not once per subscriber.
+     * The same rules as {@link #wire}: a pure encoder, an immutable result.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T alternateWire(Function<OutboundFrame, T> encoder) {
+        Object encoded = alternate;
+        if (encoded == null) {
+            encoded = encoder.apply(this);
+            alternate = encoded;
         }
         return (T) encoded;
     }

@@ -43,6 +43,15 @@ public final class ServerFrames {
         return new OutboundFrame(OutboundFrame.Kind.MESSAGE, out.toByteArray(), channel, offset);
     }
 
+    /**
+     * Where a message frame's data starts in its payload (it ends before the payload's last byte): another protocol
+     * re-frames the same data without parsing it.
+     */
+    public static int messageDataStart(OutboundFrame message) {
+        return MESSAGE_PREFIX.length + message.channel().length() + OFFSET_FIELD.length
+                + Long.toString(message.offset()).length() + DATA_FIELD.length;
+    }
+
     public static OutboundFrame subscribed(String channel, JsonNode id) {
         return channelReply("subscribed", channel, id);
     }

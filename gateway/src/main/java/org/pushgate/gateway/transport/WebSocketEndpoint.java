@@ -2,10 +2,13 @@ package org.pushgate.gateway.transport;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.auth.BearerToken;
 import org.pushgate.gateway.connection.ConnectionPipeline;
+import org.pushgate.gateway.connection.ConnectionSocket;
+import org.pushgate.gateway.protocol.ClientProtocol;
 import org.pushgate.gateway.metrics.GatewayMetrics;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.springframework.http.HttpHeaders;
@@ -26,7 +29,7 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
- * The WebSocket endpoint {@code /ws}, served straight on Reactor Netty in front of WebFlux (it decorates the
+ * The WebSocket endpoint {@code /ws} (or, with another client protocol, {@code /connection/websocket}), served straight on Reactor Netty in front of WebFlux (it decorates the
  * application's {@link HttpHandler}; every other path goes to WebFlux unchanged). An upgrade never creates a
  * WebFlux exchange, filter chain or request observation, which would otherwise live as long as the socket.
  *
@@ -39,6 +42,9 @@ final class WebSocketEndpoint implements HttpHandler {
 
     static final String PATH = "/ws";
 
+    private final String path;
+    private final ClientProtocol protocol;
+    private final UnaryOperator<ConnectionSocket> adapt;
     private final HttpHandler next;
     private final Admission admission;
     private final ConnectionPipeline connections;
@@ -56,6 +62,20 @@ final class WebSocketEndpoint implements HttpHandler {
      */
     WebSocketEndpoint(HttpHandler next, Admission admission, ConnectionPipeline connections, GatewayMetrics metrics,
                       List<String> allowedOrigins, int maxFrameBytes, java.time.Duration handshakeTimeout) {
+        this(PATH, null, UnaryOperator.identity(), next, admission, connections, metrics, allowedOrigins, maxFrameBytes,
+                handshakeTimeout);
+    }
+
+    /**
+     * @param protocol the client protocol spoken at this path; null for the gateway's own
+     * @param adapt makes the connection's socket of the WebSocket (another protocol's encoding of the frames)
+     */
+    WebSocketEndpoint(String path, ClientProtocol protocol, UnaryOperator<ConnectionSocket> adapt, HttpHandler next,
+                      Admission admission, ConnectionPipeline connections, GatewayMetrics metrics,
+                      List<String> allowedOrigins, int maxFrameBytes, java.time.Duration handshakeTimeout) {
+        this.path = path;
+        this.protocol = protocol;
+        this.adapt = adapt;
         this.next = next;
         this.admission = admission;
         this.connections = connections;
@@ -72,7 +92,7 @@ final class WebSocketEndpoint implements HttpHandler {
 
     @Override
     public Mono<Void> handle(ServerHttpRequest request, ServerHttpResponse response) {
-        if (!PATH.equals(request.getPath().pathWithinApplication().value())) {
+        if (!path.equals(request.getPath().pathWithinApplication().value())) {
             return next.handle(request, response);
         }
         HttpServerRequest nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
@@ -107,9 +127,9 @@ final class WebSocketEndpoint implements HttpHandler {
                     // request and response headers Reactor Netty would otherwise keep for the socket's life.
                     nativeRequest.requestHeaders().clear();
                     nativeResponse.responseHeaders().clear();
-                    NettyWebSocket socket = new NettyWebSocket(in, out, ((Connection) in).channel(), address,
-                            List.copyOf(channels), List.copyOf(since), token, maxFrameBytes);
-                    return connections.serve(socket, ticket);
+                    ConnectionSocket socket = adapt.apply(new NettyWebSocket(in, out, ((Connection) in).channel(),
+                            address, List.copyOf(channels), List.copyOf(since), token, maxFrameBytes));
+                    return protocol == null ? connections.serve(socket, ticket) : connections.serve(socket, ticket, protocol);
                 }, spec)
                 .doFinally(signal -> {
                     handshakeDeadline.dispose();

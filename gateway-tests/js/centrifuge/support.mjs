@@ -1,0 +1,115 @@
+// What the Centrifugo SDK tests share: the gateway's address (from the JUnit test that runs them), an unmodified
+// centrifuge-js client over the `ws` package, publishing through the gateway's HTTP API, HS256 tokens, and waiting
+// for SDK events with a deadline (loose: the box is shared).
+import { createHmac } from 'node:crypto';
+import { Centrifuge } from 'centrifuge';
+import WebSocket from 'ws';
+
+export const PORT = Number(process.env.PUSHGATE_PORT);
+if (!PORT) {
+  throw new Error('PUSHGATE_PORT is not set: these scripts are run by the gateway-tests JUnit classes (it/centrifugo)');
+}
+export const ENDPOINT = `ws://127.0.0.1:${PORT}/connection/websocket`;
+const API_KEY = process.env.PUSHGATE_API_KEY || '';
+export const WAIT = 10_000;
+
+/** A client of the endpoint; every client made here is disconnected by closeAll(). */
+const clients = [];
+export function client(options = {}) {
+  const c = new Centrifuge(ENDPOINT, { websocket: WebSocket, minReconnectDelay: 100, maxReconnectDelay: 1000, ...options });
+  c.on('error', () => {}); // connect and transport errors are also states the tests look at
+  clients.push(c);
+  return c;
+}
+
+export function closeAll() {
+  while (clients.length) {
+    clients.pop().disconnect();
+  }
+}
+
+/** Resolves with the first event's context that matches, or rejects after `ms` naming what it waited for. */
+export function next(emitter, event, match = () => true, ms = WAIT) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, handler);
+      reject(new Error(`no '${event}' event within ${ms} ms`));
+    }, ms);
+    const handler = ctx => {
+      if (match(ctx)) {
+        clearTimeout(timer);
+        emitter.off(event, handler);
+        resolve(ctx);
+      }
+    };
+    emitter.on(event, handler);
+  });
+}
+
+/** Records every publication of a subscription, in arrival order. */
+export function record(sub) {
+  const pubs = [];
+  sub.on('publication', ctx => pubs.push(ctx));
+  return pubs;
+}
+
+export async function until(condition, what, ms = WAIT) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`not within ${ms} ms: ${what}`);
+    }
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+async function post(path, body) {
+  const headers = { 'content-type': 'application/json' };
+  if (API_KEY) {
+    headers.authorization = `Bearer ${API_KEY}`;
+  }
+  const response = await fetch(`http://127.0.0.1:${PORT}${path}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`${path} answered ${response.status}: ${text}`);
+  }
+  return JSON.parse(text);
+}
+
+/** Publishes through the gateway's API; resolves with {offset, epoch}. */
+export function publish(channel, data) {
+  return post('/api/publish', { channel, data });
+}
+
+/** An operator's close of every connection (POST /admin/close). */
+export function closeConnections() {
+  return post('/admin/close');
+}
+
+/** An HS256 JWT with these claims, signed with the gateway's client secret. */
+export function token(claims, secret = process.env.PUSHGATE_CLIENT_SECRET) {
+  const part = object => Buffer.from(JSON.stringify(object)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+export function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The `ws` WebSocket with a hook on what the SDK sends: `filter(data)` returning false drops that frame (a network
+ * that loses the SDK's pongs, say); `sent` records every frame sent. The SDK itself is unmodified.
+ */
+export function shimmedWebSocket(filter = () => true) {
+  const sent = [];
+  class Shimmed extends WebSocket {
+    send(data, ...rest) {
+      sent.push(String(data));
+      if (filter(String(data))) {
+        super.send(data, ...rest);
+      }
+    }
+  }
+  return { WebSocket: Shimmed, sent };
+}
