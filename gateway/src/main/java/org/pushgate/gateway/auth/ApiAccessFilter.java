@@ -24,10 +24,19 @@ import reactor.core.publisher.Mono;
  * separate from client tokens) whose {@code scope} claim grants the scope. Missing or invalid credentials
  * get 401, a valid JWT without the scope 403. With neither a key nor a JWT configured, only loopback
  * clients are let in, so a gateway started with defaults is never an open relay.
+ *
+ * <p>On Centrifugo's server API ({@code /centrifugo/api} and below) the credential may also be given as Centrifugo's
+ * SDKs send it: {@code X-API-Key: <key>} or {@code Authorization: apikey <key>} (judged like a Bearer credential,
+ * with the {@code publish} scope), so that they work unchanged. Never in the URL (Centrifugo's {@code ?api_key=}).
  */
 public final class ApiAccessFilter implements WebFilter {
 
     private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}"); // compiled once, not per request
+
+    /** Centrifugo's server API (package publish.centrifugo), where its credential spellings are accepted too. */
+    private static final String CENTRIFUGO_API = "/centrifugo/api";
+    private static final String API_KEY_HEADER = "X-API-Key";
+    private static final String APIKEY_SCHEME = "apikey ";
 
     private final byte[] key;
     private final TokenVerifier serverTokens;
@@ -62,9 +71,13 @@ public final class ApiAccessFilter implements WebFilter {
             return deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden",
                     "no gateway.api.key or gateway.api.jwt is configured, so only loopback clients may use this API");
         }
-        String credential = BearerToken.parse(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        boolean centrifugo = path.equals(CENTRIFUGO_API) || path.startsWith(CENTRIFUGO_API + "/");
+        String credential = centrifugo ? centrifugoCredential(exchange.getRequest().getHeaders())
+                : BearerToken.parse(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         if (credential == null) {
-            return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "missing Authorization: Bearer <credential>");
+            return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", centrifugo
+                    ? "missing X-API-Key: <key>, Authorization: apikey <key> or Authorization: Bearer <credential>"
+                    : "missing Authorization: Bearer <credential>");
         }
         if (key != null && MessageDigest.isEqual(credential.getBytes(StandardCharsets.UTF_8), key)) {
             return chain.filter(exchange);
@@ -78,6 +91,20 @@ public final class ApiAccessFilter implements WebFilter {
                         : deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden", "token lacks the '" + scope + "' scope"))
                 .onErrorResume(TokenVerifier.InvalidTokenException.class,
                         refused -> deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "invalid credential"));
+    }
+
+    /** Centrifugo's precedence: X-API-Key when present, then {@code Authorization: apikey}, then Bearer. */
+    private static String centrifugoCredential(HttpHeaders headers) {
+        String header = headers.getFirst(API_KEY_HEADER);
+        if (header != null) {
+            return header.isBlank() ? null : header.trim();
+        }
+        String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, APIKEY_SCHEME, 0, APIKEY_SCHEME.length())) {
+            String key = authorization.substring(APIKEY_SCHEME.length()).trim();
+            return key.isEmpty() ? null : key;
+        }
+        return BearerToken.parse(authorization);
     }
 
     private static String decodedPath(ServerWebExchange exchange) {
