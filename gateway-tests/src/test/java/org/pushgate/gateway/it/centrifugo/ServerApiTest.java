@@ -153,6 +153,23 @@ class ServerApiTest {
     }
 
     @Test
+    void inCentrifugosTransportErrorModeAnErrorIsAnHttpStatus() {
+        GatewayProbe.Response notServed = gateway.post(API + "/presence", "{\"channel\":\"cf-t\"}",
+                "X-Centrifugo-Error-Mode", "transport");
+        GatewayProbe.Response wrongEpoch = gateway.post(API + "/history",
+                "{\"channel\":\"cf-t\",\"since\":{\"offset\":0,\"epoch\":\"other\"}}", "X-Centrifugo-Error-Mode", "transport");
+        GatewayProbe.Response fine = gateway.post(API + "/publish", "{\"channel\":\"cf-t\",\"data\":1}",
+                "X-Centrifugo-Error-Mode", "transport");
+
+        assertThat(notServed.status()).isEqualTo(400);
+        assertThat(notServed.json().get("code").asInt()).isEqualTo(108);
+        assertThat(wrongEpoch.status()).isEqualTo(416);
+        assertThat(wrongEpoch.json().get("code").asInt()).isEqualTo(112);
+        assertThat(fine.status()).isEqualTo(200);
+        assertThat(fine.json().get("result").get("offset").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void onlyPostIsServed() {
         GatewayProbe.Response response = gateway.get(API + "/publish");
 

@@ -34,14 +34,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class CentrifugoApi {
 
-    /** Centrifugo's numbered methods (its {@code Command.MethodType}), for the older form's numeric {@code method}. */
-    private static final List<String> NUMBERED = List.of("publish", "broadcast", "unsubscribe", "disconnect", "presence",
-            "presence_stats", "history", "history_remove", "channels", "info", "rpc", "subscribe", "refresh", "",
-            "connections", "update_user_status", "get_user_status", "delete_user_status", "block_user", "unblock_user",
-            "revoke_token", "invalidate_user_tokens", "device_register", "device_update", "device_remove", "device_list",
-            "device_topic_list", "device_topic_update", "user_topic_list", "user_topic_update", "send_push_notification",
-            "update_push_status", "cancel_push", "map_publish", "map_remove", "map_read_state", "map_read_stream",
-            "map_stats", "map_clear", "shared_poll_publish");
+    /** Centrifugo's per-request switch to errors as HTTP statuses, {@code {"code":..,"message":..}} as the body. */
+    private static final String ERROR_MODE = "X-Centrifugo-Error-Mode";
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -62,12 +56,14 @@ final class CentrifugoApi {
         if (!ServerCommands.known(method)) {
             return answer(HttpStatus.NOT_FOUND, error(ServerApiError.notFound("no server API method '" + method + "'")));
         }
+        boolean transportErrors = "transport".equals(request.headers().firstHeader(ERROR_MODE));
         return publisher.body(request)
                 .map(publisher::object)
                 .flatMap(params -> commands.execute(method, params)
-                        .map(result -> NODES.objectNode().<ObjectNode>set("result", result))
-                        .onErrorResume(ServerApiError.class, refused -> Mono.just(error(refused))))
-                .flatMap(reply -> answer(HttpStatus.OK, reply))
+                        .flatMap(result -> answer(HttpStatus.OK, NODES.objectNode().set("result", result)))
+                        .onErrorResume(ServerApiError.class, refused -> transportErrors
+                                ? answer(refused.httpStatus(), refused.json())
+                                : answer(HttpStatus.OK, error(refused))))
                 .onErrorResume(RejectedRequest.class, CentrifugoApi::unreadable)
                 .onErrorResume(BrokerUnavailableException.class, CentrifugoApi::unavailable);
     }
@@ -129,8 +125,9 @@ final class CentrifugoApi {
             return "publish"; // Centrifugo's method 0, the default of an absent field
         }
         if (method.isIntegralNumber() && method.canConvertToInt() && method.intValue() >= 0
-                && method.intValue() < NUMBERED.size() && !NUMBERED.get(method.intValue()).isEmpty()) {
-            return NUMBERED.get(method.intValue());
+                && method.intValue() < ServerCommands.NUMBERED.size()
+                && !ServerCommands.NUMBERED.get(method.intValue()).isEmpty()) {
+            return ServerCommands.NUMBERED.get(method.intValue());
         }
         throw ServerApiError.notFound("no server API method " + method);
     }

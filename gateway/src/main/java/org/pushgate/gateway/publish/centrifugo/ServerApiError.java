@@ -1,5 +1,7 @@
 package org.pushgate.gateway.publish.centrifugo;
 
+import org.springframework.http.HttpStatus;
+
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -45,6 +47,16 @@ final class ServerApiError extends RuntimeException {
 
     int code() {
         return code;
+    }
+
+    /** The status of this error in Centrifugo's transport error mode (its {@code MapErrorToHTTPCode}). */
+    HttpStatus httpStatus() {
+        return switch (code) {
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case BAD_REQUEST, NOT_AVAILABLE -> HttpStatus.BAD_REQUEST;
+            case UNRECOVERABLE_POSITION -> HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE;
+            default -> HttpStatus.INTERNAL_SERVER_ERROR;
+        };
     }
 
     /** {@code {"code":..,"message":..}}. */

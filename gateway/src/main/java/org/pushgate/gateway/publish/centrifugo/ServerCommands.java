@@ -28,14 +28,19 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class ServerCommands {
 
-    /** Centrifugo's other server API methods: known, not served here (108), unlike names Centrifugo lacks (104). */
-    static final Set<String> NOT_SERVED = Set.of("batch", "subscribe", "unsubscribe", "disconnect", "presence",
-            "presence_stats", "history_remove", "channels", "info", "rpc", "refresh", "connections",
-            "update_user_status", "get_user_status", "delete_user_status", "block_user", "unblock_user", "revoke_token",
-            "invalidate_user_tokens", "device_register", "device_update", "device_remove", "device_list",
+    /**
+     * Centrifugo's server API methods by number (its {@code Command.MethodType}; 13 is unused), which the older form
+     * may name by number. Those not served here are known (108), unlike names Centrifugo lacks too (104).
+     */
+    static final List<String> NUMBERED = List.of("publish", "broadcast", "unsubscribe", "disconnect", "presence",
+            "presence_stats", "history", "history_remove", "channels", "info", "rpc", "subscribe", "refresh", "",
+            "connections", "update_user_status", "get_user_status", "delete_user_status", "block_user", "unblock_user",
+            "revoke_token", "invalidate_user_tokens", "device_register", "device_update", "device_remove", "device_list",
             "device_topic_list", "device_topic_update", "user_topic_list", "user_topic_update", "send_push_notification",
             "update_push_status", "cancel_push", "map_publish", "map_remove", "map_read_state", "map_read_stream",
             "map_stats", "map_clear", "shared_poll_publish");
+
+    private static final Set<String> SERVED = Set.of("publish", "broadcast", "history");
 
     /**
      * Publish options of Centrifugo that pushgate cannot honour: set to anything but their default they are
@@ -56,7 +61,7 @@ final class ServerCommands {
 
     /** Whether {@code method} is a method name this API knows at all (served or answered 108). */
     static boolean known(String method) {
-        return method.equals("publish") || method.equals("broadcast") || method.equals("history") || NOT_SERVED.contains(method);
+        return method.equals("batch") || !method.isEmpty() && NUMBERED.contains(method); // batch has a path, no number
     }
 
     /** Executes one command: its result object, or a {@link ServerApiError}. */
@@ -65,7 +70,7 @@ final class ServerCommands {
                     if (!known(method)) {
                         throw ServerApiError.notFound("no server API method '" + method + "'");
                     }
-                    if (NOT_SERVED.contains(method)) {
+                    if (!SERVED.contains(method)) {
                         throw ServerApiError.notAvailable("pushgate serves publish, broadcast and history only");
                     }
                     if (params == null || !params.isObject()) {
