@@ -30,10 +30,19 @@ import reactor.core.publisher.Mono;
  * <p>The one exception under {@code /admin}: the admin page's own static files, a GET of exactly those paths
  * (a browser cannot put a header on a navigation). They carry no data; every call the page makes for data or
  * actions carries the credential and meets this filter like any other (docs/security.md, "The admin page").
+ *
+ * <p>On Centrifugo's server API ({@code /centrifugo/api} and below) the credential may also be given as Centrifugo's
+ * SDKs send it: {@code X-API-Key: <key>} or {@code Authorization: apikey <key>} (judged like a Bearer credential,
+ * with the {@code publish} scope), so that they work unchanged. Never in the URL (Centrifugo's {@code ?api_key=}).
  */
 public final class ApiAccessFilter implements WebFilter {
 
     private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}"); // compiled once, not per request
+
+    /** Centrifugo's server API (package publish.centrifugo), where its credential spellings are accepted too. */
+    private static final String CENTRIFUGO_API = "/centrifugo/api";
+    private static final String API_KEY_HEADER = "X-API-Key";
+    private static final String APIKEY_SCHEME = "apikey ";
 
     private final byte[] key;
     private final TokenVerifier serverTokens;
@@ -78,9 +87,13 @@ public final class ApiAccessFilter implements WebFilter {
             return deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden",
                     "no gateway.api.key or gateway.api.jwt is configured, so only loopback clients may use this API");
         }
-        String credential = BearerToken.parse(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        boolean centrifugo = path.equals(CENTRIFUGO_API) || path.startsWith(CENTRIFUGO_API + "/");
+        String credential = centrifugo ? centrifugoCredential(exchange.getRequest().getHeaders())
+                : BearerToken.parse(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         if (credential == null) {
-            return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "missing Authorization: Bearer <credential>");
+            return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", centrifugo
+                    ? "missing X-API-Key: <key>, Authorization: apikey <key> or Authorization: Bearer <credential>"
+                    : "missing Authorization: Bearer <credential>");
         }
         if (key != null && MessageDigest.isEqual(credential.getBytes(StandardCharsets.UTF_8), key)) {
             return chain.filter(exchange);
@@ -94,6 +107,20 @@ public final class ApiAccessFilter implements WebFilter {
                         : deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden", "token lacks the '" + scope + "' scope"))
                 .onErrorResume(TokenVerifier.InvalidTokenException.class,
                         refused -> deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "invalid credential"));
+    }
+
+    /** Centrifugo's precedence: X-API-Key when present, then {@code Authorization: apikey}, then Bearer. */
+    private static String centrifugoCredential(HttpHeaders headers) {
+        String header = headers.getFirst(API_KEY_HEADER);
+        if (header != null) {
+            return header.isBlank() ? null : header.trim();
+        }
+        String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, APIKEY_SCHEME, 0, APIKEY_SCHEME.length())) {
+            String key = authorization.substring(APIKEY_SCHEME.length()).trim();
+            return key.isEmpty() ? null : key;
+        }
+        return BearerToken.parse(authorization);
     }
 
     private static String decodedPath(ServerWebExchange exchange) {

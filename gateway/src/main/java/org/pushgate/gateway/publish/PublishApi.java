@@ -7,62 +7,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.pushgate.gateway.broker.Broker;
 import org.pushgate.gateway.broker.BrokerUnavailableException;
 import org.pushgate.gateway.broker.Published;
 import org.pushgate.gateway.broker.StreamMessage;
-import org.pushgate.gateway.protocol.ChannelNames;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.pushgate.gateway.web.RejectedRequest;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code POST /api/publish}, {@code POST /api/broadcast} and {@code GET /api/history}. A body is read whole up to
- * gateway.limits.max-publish-bytes, parsed and validated before anything is published: a bad request
- * publishes nothing. The message data is re-encoded compactly once and shared by every subscriber.
+ * {@code POST /api/publish}, {@code POST /api/broadcast} and {@code GET /api/history}: pushgate's JSON over the
+ * shared {@link Publisher} (bounded body, validation before anything is published, the broker's limits).
  */
 final class PublishApi {
 
-    private final Broker broker;
-    private final ChannelNames channelNames;
-    private final int maxBodyBytes;
-    private final int maxBroadcastChannels;
-    private final int maxHistoryLimit;
-    private final JsonMapper mapper;
+    private final Publisher publisher;
 
-    PublishApi(Broker broker, ChannelNames channelNames, int maxBodyBytes, int maxBroadcastChannels, int maxHistoryLimit) {
-        this.broker = broker;
-        this.maxHistoryLimit = maxHistoryLimit;
-        this.channelNames = channelNames;
-        this.maxBodyBytes = maxBodyBytes;
-        this.maxBroadcastChannels = maxBroadcastChannels;
-        this.mapper = JsonMapper.builder(JsonFactory.builder()
-                        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-                        .build())
-                .build();
+    PublishApi(Publisher publisher) {
+        this.publisher = publisher;
     }
 
     public Mono<ServerResponse> publish(ServerRequest request) {
         return body(request)
                 .flatMap(root -> {
-                    String channel = channel(root.get("channel"), "channel");
-                    byte[] data = data(root);
-                    return broker.publish(channel, data);
+                    String channel = publisher.channel(root.get("channel"), "channel");
+                    byte[] data = publisher.data(root);
+                    return publisher.publish(channel, data);
                 })
                 .flatMap(published -> ok(answer(published)))
                 .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
@@ -85,7 +61,7 @@ final class PublishApi {
      */
     private static Mono<ServerResponse> unavailable(BrokerUnavailableException error) {
         return ErrorResponses.respond(HttpStatus.SERVICE_UNAVAILABLE, "broker_unavailable",
-                "the broker did not answer in time; retry", 1);
+                "the broker did not answer in time; retry", Publisher.RETRY_AFTER_SECONDS);
     }
 
     /**
@@ -95,12 +71,12 @@ final class PublishApi {
      */
     public Mono<ServerResponse> history(ServerRequest request) {
         return Mono.defer(() -> {
-                    String channel = channelName(request.queryParam("channel").orElseThrow(() ->
-                            bad("invalid_channel", "query parameter 'channel' is required")));
+                    String channel = publisher.channelName(request.queryParam("channel").orElseThrow(() ->
+                            Publisher.bad("invalid_channel", "query parameter 'channel' is required")));
                     long since = longParam(request, "since", 0);
-                    int limit = (int) Math.min(longParam(request, "limit", Math.min(100, maxHistoryLimit)), maxHistoryLimit);
+                    long limit = longParam(request, "limit", Math.min(100, publisher.maxHistoryLimit()));
                     String epoch = request.queryParam("epoch").orElse(null);
-                    return broker.history(channel, since, limit).map(history -> {
+                    return publisher.history(channel, since, limit).map(history -> {
                         boolean epochChanged = epoch != null && !epoch.equals(history.top().epoch());
                         Map<String, Object> body = new LinkedHashMap<>();
                         body.put("channel", channel);
@@ -113,7 +89,7 @@ final class PublishApi {
                             for (StreamMessage message : history.messages()) {
                                 Map<String, Object> row = new LinkedHashMap<>();
                                 row.put("offset", message.offset());
-                                row.put("data", mapper.readTree(message.data()));
+                                row.put("data", publisher.tree(message.data()));
                                 messages.add(row);
                             }
                         }
@@ -139,7 +115,7 @@ final class PublishApi {
             return parsed;
         }
         catch (NumberFormatException e) {
-            throw bad("bad_request", "query parameter '" + name + "' must be a non-negative integer");
+            throw Publisher.bad("bad_request", "query parameter '" + name + "' must be a non-negative integer");
         }
     }
 
@@ -147,10 +123,10 @@ final class PublishApi {
         return body(request)
                 .flatMap(root -> {
                     List<String> channels = channels(root.get("channels"));
-                    byte[] data = data(root);
+                    byte[] data = publisher.data(root);
                     Map<String, Object> positions = new LinkedHashMap<>();
                     return Flux.fromIterable(channels)
-                            .concatMap(channel -> broker.publish(channel, data)
+                            .concatMap(channel -> publisher.publish(channel, data)
                                     .doOnNext(published -> positions.put(channel, Map.of(
                                             "offset", published.position().offset(),
                                             "epoch", published.position().epoch()))))
@@ -173,67 +149,20 @@ final class PublishApi {
     }
 
     private Mono<JsonNode> body(ServerRequest request) {
-        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
-                .onErrorMap(DataBufferLimitException.class, e -> new RejectedRequest(HttpStatus.BAD_REQUEST,
-                        "body_too_large", "request body exceeds " + maxBodyBytes + " bytes"))
-                .map(this::parse)
-                .switchIfEmpty(Mono.error(() -> bad("empty_body", "request body is empty; send a JSON object")));
-    }
-
-    private JsonNode parse(DataBuffer buffer) {
-        byte[] bytes = new byte[buffer.readableByteCount()];
-        buffer.read(bytes);
-        DataBufferUtils.release(buffer);
-        JsonNode root;
-        try {
-            root = mapper.readTree(bytes);
-        } catch (JacksonException e) {
-            throw bad("bad_json", "request body is not valid JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw bad("bad_request", "request body must be a JSON object");
-        }
-        return root;
-    }
-
-    private String channel(JsonNode node, String field) {
-        if (node == null || !node.isString()) {
-            throw bad("invalid_channel", "\"" + field + "\" must be a string");
-        }
-        return channelName(node.stringValue());
-    }
-
-    private String channelName(String name) {
-        String problem = channelNames.problem(name);
-        if (problem != null) {
-            throw bad("invalid_channel", problem);
-        }
-        return name;
+        return publisher.body(request).map(publisher::object);
     }
 
     private List<String> channels(JsonNode node) {
         if (node == null || !node.isArray() || node.isEmpty()) {
-            throw bad("invalid_channel", "\"channels\" must be a non-empty array of channel names");
+            throw Publisher.bad("invalid_channel", "\"channels\" must be a non-empty array of channel names");
         }
-        if (node.size() > maxBroadcastChannels) {
-            throw bad("too_many_channels", "at most " + maxBroadcastChannels + " channels per broadcast");
+        if (node.size() > publisher.maxBroadcastChannels()) {
+            throw Publisher.bad("too_many_channels", "at most " + publisher.maxBroadcastChannels() + " channels per broadcast");
         }
         Set<String> unique = new LinkedHashSet<>();
         for (JsonNode element : node) {
-            unique.add(channel(element, "channels[]"));
+            unique.add(publisher.channel(element, "channels[]"));
         }
         return new ArrayList<>(unique);
-    }
-
-    private byte[] data(JsonNode root) {
-        JsonNode data = root.get("data");
-        if (data == null) {
-            throw bad("missing_data", "\"data\" is required (any JSON value)");
-        }
-        return mapper.writeValueAsBytes(data);
-    }
-
-    private static RejectedRequest bad(String code, String message) {
-        return new RejectedRequest(HttpStatus.BAD_REQUEST, code, message);
     }
 }

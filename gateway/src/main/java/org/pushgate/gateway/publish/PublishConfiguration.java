@@ -9,14 +9,19 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-/** Wires the HTTP publish API. */
+/** Wires the HTTP publish API: the shared {@link Publisher} and pushgate's dialect of it on {@code /api}. */
 @Configuration(proxyBeanMethods = false)
 class PublishConfiguration {
 
     @Bean
-    PublishApi publishApi(Broker broker, ChannelNames channelNames, GatewayProperties properties) {
-        return new PublishApi(broker, channelNames, properties.limits().maxPublishBytes(),
+    Publisher publisher(Broker broker, ChannelNames channelNames, GatewayProperties properties) {
+        return new Publisher(broker, channelNames, properties.limits().maxPublishBytes(),
                 properties.limits().maxBroadcastChannels(), Math.max(1, properties.history().maxRecovered()));
+    }
+
+    @Bean
+    PublishApi publishApi(Publisher publisher) {
+        return new PublishApi(publisher);
     }
 
     @Bean

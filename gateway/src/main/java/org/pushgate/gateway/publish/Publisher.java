@@ -1,0 +1,153 @@
+package org.pushgate.gateway.publish;
+
+import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.broker.History;
+import org.pushgate.gateway.broker.Published;
+import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.web.RejectedRequest;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The publish path that every dialect of the HTTP publish API shares (pushgate's {@code /api}, Centrifugo's
+ * {@code /centrifugo/api}): the body read whole up to gateway.limits.max-publish-bytes, JSON parsed with a nesting
+ * limit, channel names and data validated, data re-encoded compactly once, and the broker's publish and history
+ * with their limits. A refusal is a {@link RejectedRequest} (400 and a pushgate code) raised before anything is
+ * published; each dialect answers it, and the broker's {@code BrokerUnavailableException}, in its own shape.
+ */
+public final class Publisher {
+
+    /** What a publisher is told to wait when the broker did not answer in time (503). */
+    public static final int RETRY_AFTER_SECONDS = 1;
+
+    private final Broker broker;
+    private final ChannelNames channelNames;
+    private final int maxBodyBytes;
+    private final int maxBroadcastChannels;
+    private final int maxHistoryLimit;
+    private final JsonMapper mapper;
+
+    public Publisher(Broker broker, ChannelNames channelNames, int maxBodyBytes, int maxBroadcastChannels, int maxHistoryLimit) {
+        this.broker = broker;
+        this.channelNames = channelNames;
+        this.maxBodyBytes = maxBodyBytes;
+        this.maxBroadcastChannels = maxBroadcastChannels;
+        this.maxHistoryLimit = maxHistoryLimit;
+        this.mapper = JsonMapper.builder(JsonFactory.builder()
+                        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+                        .build())
+                .build();
+    }
+
+    /** The request body, whole: {@code body_too_large} past the limit, {@code empty_body} when there is none. */
+    public Mono<byte[]> body(ServerRequest request) {
+        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
+                .onErrorMap(DataBufferLimitException.class, e -> new RejectedRequest(HttpStatus.BAD_REQUEST,
+                        "body_too_large", "request body exceeds " + maxBodyBytes + " bytes"))
+                .map(Publisher::bytes)
+                .filter(bytes -> bytes.length > 0)
+                .switchIfEmpty(Mono.error(() -> bad("empty_body", "request body is empty; send a JSON object")));
+    }
+
+    private static byte[] bytes(DataBuffer buffer) {
+        try {
+            byte[] bytes = new byte[buffer.readableByteCount()];
+            buffer.read(bytes);
+            return bytes;
+        } finally {
+            DataBufferUtils.release(buffer);
+        }
+    }
+
+    /** The body as one JSON object: {@code bad_json} when it does not parse, {@code bad_request} when not an object. */
+    public JsonNode object(byte[] body) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JacksonException e) {
+            throw bad("bad_json", "request body is not valid JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw bad("bad_request", "request body must be a JSON object");
+        }
+        return root;
+    }
+
+    /** The mapper, with the nesting limit, for a dialect that reads more than one value from a body. */
+    public JsonMapper json() {
+        return mapper;
+    }
+
+    /** A channel name given as the JSON field {@code field}: {@code invalid_channel} unless a valid name. */
+    public String channel(JsonNode node, String field) {
+        if (node == null || !node.isString()) {
+            throw bad("invalid_channel", "\"" + field + "\" must be a string");
+        }
+        return channelName(node.stringValue());
+    }
+
+    public String channelName(String name) {
+        String problem = channelNames.problem(name);
+        if (problem != null) {
+            throw bad("invalid_channel", problem);
+        }
+        return name;
+    }
+
+    /** The {@code data} field, compact: {@code missing_data} when absent. */
+    public byte[] data(JsonNode root) {
+        JsonNode data = root.get("data");
+        if (data == null) {
+            throw bad("missing_data", "\"data\" is required (any JSON value)");
+        }
+        return compact(data);
+    }
+
+    /** A JSON value as the compact bytes the broker stores and every subscriber shares. */
+    public byte[] compact(JsonNode value) {
+        return mapper.writeValueAsBytes(value);
+    }
+
+    /** Stored data (compact JSON bytes) as a tree, to embed in an answer. */
+    public JsonNode tree(byte[] data) {
+        return mapper.readTree(data);
+    }
+
+    /** Publishes validated data; may fail with {@code BrokerUnavailableException}. */
+    public Mono<Published> publish(String channel, byte[] data) {
+        return broker.publish(channel, data);
+    }
+
+    /**
+     * The channel's stream after {@code since}: at most {@link #maxHistoryLimit()} messages whatever {@code limit}
+     * asks (0 reads the position only); may fail with {@code BrokerUnavailableException}.
+     */
+    public Mono<History> history(String channel, long since, long limit) {
+        return broker.history(channel, since, (int) Math.max(0, Math.min(limit, maxHistoryLimit)));
+    }
+
+    /** The most messages one history read returns (gateway.history.max-recovered). */
+    public int maxHistoryLimit() {
+        return maxHistoryLimit;
+    }
+
+    /** The most channels one broadcast may name (gateway.limits.max-broadcast-channels). */
+    public int maxBroadcastChannels() {
+        return maxBroadcastChannels;
+    }
+
+    public static RejectedRequest bad(String code, String message) {
+        return new RejectedRequest(HttpStatus.BAD_REQUEST, code, message);
+    }
+}
