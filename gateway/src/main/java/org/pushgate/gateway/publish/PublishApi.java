@@ -25,9 +25,6 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,31 +36,25 @@ import tools.jackson.databind.json.JsonMapper;
 final class PublishApi {
 
     private final Broker broker;
-    private final ChannelNames channelNames;
     private final int maxBodyBytes;
     private final int maxBroadcastChannels;
     private final int maxHistoryLimit;
     private final JsonMapper mapper;
+    private final PublishBodyReader reader;
 
     PublishApi(Broker broker, ChannelNames channelNames, int maxBodyBytes, int maxBroadcastChannels, int maxHistoryLimit) {
         this.broker = broker;
         this.maxHistoryLimit = maxHistoryLimit;
-        this.channelNames = channelNames;
         this.maxBodyBytes = maxBodyBytes;
         this.maxBroadcastChannels = maxBroadcastChannels;
-        this.mapper = JsonMapper.builder(JsonFactory.builder()
-                        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-                        .build())
-                .build();
+        this.reader = new PublishBodyReader(channelNames);
+        this.mapper = reader.mapper();
     }
 
     public Mono<ServerResponse> publish(ServerRequest request) {
-        return body(request)
-                .flatMap(root -> {
-                    String channel = channel(root.get("channel"), "channel");
-                    byte[] data = data(root);
-                    return broker.publish(channel, data);
-                })
+        return bytes(request)
+                .map(reader::publish)
+                .flatMap(body -> broker.publish(body.channel(), body.data()))
                 .flatMap(published -> ok(answer(published)))
                 .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
                 .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
@@ -173,42 +164,31 @@ final class PublishApi {
     }
 
     private Mono<JsonNode> body(ServerRequest request) {
+        return bytes(request).map(reader::tree);
+    }
+
+    /** The whole body, at most maxBodyBytes; an empty one is refused. */
+    private Mono<byte[]> bytes(ServerRequest request) {
         return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
                 .onErrorMap(DataBufferLimitException.class, e -> new RejectedRequest(HttpStatus.BAD_REQUEST,
                         "body_too_large", "request body exceeds " + maxBodyBytes + " bytes"))
-                .map(this::parse)
+                .map(PublishApi::drain)
                 .switchIfEmpty(Mono.error(() -> bad("empty_body", "request body is empty; send a JSON object")));
     }
 
-    private JsonNode parse(DataBuffer buffer) {
+    private static byte[] drain(DataBuffer buffer) {
         byte[] bytes = new byte[buffer.readableByteCount()];
         buffer.read(bytes);
         DataBufferUtils.release(buffer);
-        JsonNode root;
-        try {
-            root = mapper.readTree(bytes);
-        } catch (JacksonException e) {
-            throw bad("bad_json", "request body is not valid JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw bad("bad_request", "request body must be a JSON object");
-        }
-        return root;
+        return bytes;
     }
 
     private String channel(JsonNode node, String field) {
-        if (node == null || !node.isString()) {
-            throw bad("invalid_channel", "\"" + field + "\" must be a string");
-        }
-        return channelName(node.stringValue());
+        return reader.channel(node, field);
     }
 
     private String channelName(String name) {
-        String problem = channelNames.problem(name);
-        if (problem != null) {
-            throw bad("invalid_channel", problem);
-        }
-        return name;
+        return reader.channelName(name);
     }
 
     private List<String> channels(JsonNode node) {
@@ -226,14 +206,10 @@ final class PublishApi {
     }
 
     private byte[] data(JsonNode root) {
-        JsonNode data = root.get("data");
-        if (data == null) {
-            throw bad("missing_data", "\"data\" is required (any JSON value)");
-        }
-        return mapper.writeValueAsBytes(data);
+        return reader.data(root);
     }
 
     private static RejectedRequest bad(String code, String message) {
-        return new RejectedRequest(HttpStatus.BAD_REQUEST, code, message);
+        return PublishBodyReader.bad(code, message);
     }
 }
