@@ -5,6 +5,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.auth.ClientAuth;
+import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.hub.BufferSettings;
+import org.pushgate.gateway.hub.Hub;
 import org.pushgate.gateway.protocol.ClientProtocol;
 import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.protocol.OutboundFrame;
@@ -44,6 +48,17 @@ public final class ConnectionPipeline {
         this.commands = new ClientCommands(decoder, node.auth(), node.settings(), node.broker(), timers);
         this.pushgate = new PushgateProtocol(decoder);
         this.timers = timers;
+    }
+
+    /**
+     * A pipeline over these parts without client authentication: for the connect-path benchmark in load/ (the
+     * gateway wires its own in ConnectionConfiguration).
+     */
+    public static ConnectionPipeline withoutAuth(Hub hub, Broker broker, ConnectionRegistry registry,
+                                                 ConnectionSettings settings, BufferSettings buffers,
+                                                 ConnectionEvents events, CommandDecoder decoder, Scheduler timers) {
+        return new ConnectionPipeline(new NodeResources(hub, broker, registry, settings, buffers, ClientAuth.none(), events),
+                decoder, timers);
     }
 
     /**

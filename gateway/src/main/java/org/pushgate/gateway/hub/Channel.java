@@ -1,6 +1,7 @@
 package org.pushgate.gateway.hub;
 
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -29,9 +30,16 @@ import reactor.core.publisher.Sinks;
  * every subscriber still sees the channel's messages in offset order, and each buffer keeps exactly one
  * producer.
  *
- * <p>The groups are copy-on-write arrays, changed only under the hub map's per-key lock. The publish queue
- * holds at most one entry per in-flight publish request, each of which waits for its answer, so it is bounded
- * by the number of concurrent publishers.
+ * <p>Joining and leaving cost O(1) amortized, whatever the channel's size. Membership (who is subscribed, how
+ * many) is an identity map changed and read only under the hub map's per-key lock, so the answers of subscribe and
+ * unsubscribe, the count, and the first and last subscriber's node (un)subscribe stay exact. What a fan-out reads is
+ * each group's array of {@link Slot}s, which only the group's own executor changes: a join appends its slot there,
+ * a leave swap-removes it (the last slot moves into the hole and its index follows), both as tasks that the key's
+ * lock submits, so each loop runs a subscription's join before its leave and before every fan-out submitted after
+ * the join returned. A fan-out task runs on that same loop and reads the array without a lock, without a copy and
+ * without allocating per subscriber. The group list itself (a few executors) stays copy-on-write. The publish queue
+ * holds at most one entry per in-flight publish request, each of which waits for its answer, so it is bounded by
+ * the number of concurrent publishers.
  */
 final class Channel {
 
@@ -44,11 +52,68 @@ final class Channel {
     /** A message to fan out (data != null), or a position to catch up to (data == null: see catchUp). */
     private record Pending(String epoch, long offset, byte[] data, Sinks.One<Integer> result) { }
 
-    /** The subscribers served by one executor. */
-    private record Group(Executor executor, SubscriberBuffer[] members) { }
+    /** One subscription: its buffer and where it sits in its group's array (-1 while not placed, or after leaving). */
+    private static final class Slot {
+        final SubscriberBuffer buffer;
+        final Group group;
+        int index = -1; // on the group's executor only
+
+        Slot(SubscriberBuffer buffer, Group group) {
+            this.buffer = buffer;
+            this.group = group;
+        }
+    }
+
+    /**
+     * The subscribers served by one executor. Its {@code slots} and {@code size} belong to the executor: only tasks on
+     * it touch them, the fan-out's among them, so they need no lock and no copy. An executor must run its tasks one at a time, in
+     * order, and defer a task submitted from inside a running one (as event loops do), so that a leave never
+     * reorders the array under a fan-out that is walking it.
+     */
+    private static final class Group {
+        private static final int MIN_CAPACITY = 4;
+
+        final Executor executor;
+        private Slot[] slots = new Slot[MIN_CAPACITY];
+        private int size;
+
+        Group(Executor executor) {
+            this.executor = executor;
+        }
+
+        /** On the executor. */
+        void place(Slot slot) {
+            if (size == slots.length) {
+                slots = Arrays.copyOf(slots, size * 2);
+            }
+            slot.index = size;
+            slots[size++] = slot;
+        }
+
+        /** On the executor: the last slot fills the hole, so the array stays dense; it shrinks when a quarter full. */
+        void displace(Slot slot) {
+            int at = slot.index;
+            if (at < 0) {
+                return;
+            }
+            slot.index = -1;
+            Slot last = slots[--size];
+            slots[size] = null;
+            if (last != slot) {
+                slots[at] = last;
+                last.index = at;
+            }
+            if (slots.length > MIN_CAPACITY && size <= slots.length / 4) {
+                slots = Arrays.copyOf(slots, Math.max(MIN_CAPACITY, slots.length / 2));
+            }
+        }
+    }
 
     final String name;
     private volatile Group[] groups = NO_GROUPS;
+    // Membership, under the hub's key lock only. Identity, because a buffer is one subscriber whatever its equals.
+    private final IdentityHashMap<SubscriberBuffer, Slot> members = new IdentityHashMap<>(2);
+    private volatile int size; // members.size(), readable without the lock
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
     // The stream position this node last fanned out, touched only by the draining thread: a message that does not
@@ -110,9 +175,10 @@ final class Channel {
         lastOffset = offset;
         for (Group group : groups) {
             try {
-                group.executor().execute(() -> {
-                    for (SubscriberBuffer member : group.members()) {
-                        member.insufficientState(name);
+                group.executor.execute(() -> {
+                    // An owner told here may leave the channel: its leave is a later task, this walk sees no change.
+                    for (int i = 0, end = group.size; i < end; i++) {
+                        group.slots[i].buffer.insufficientState(name);
                     }
                 });
             }
@@ -127,18 +193,18 @@ final class Channel {
         lastOffset = offset;
         Group[] targets = groups;
         OutboundFrame frame = ServerFrames.message(name, offset, data);
-        if (count(targets) >= SHARE_WIRE_FROM) {
+        if (size >= SHARE_WIRE_FROM) {
             frame.shareWire();
         }
         FanOut fanOut = new FanOut(targets.length, result);
         for (Group group : targets) {
             try {
-                group.executor().execute(() -> fanOut.offer(group.members(), frame));
+                group.executor.execute(() -> fanOut.offer(group, frame));
             }
             catch (RejectedExecutionException shuttingDown) {
                 // The loop is gone and its sockets with it. Offering here instead would make this thread a second
                 // producer into their sinks; the group simply took nothing.
-                fanOut.offer(NO_MEMBERS, frame);
+                fanOut.took(0);
             }
         }
         if (targets.length == 0) {
@@ -158,13 +224,19 @@ final class Channel {
             this.result = result;
         }
 
-        void offer(SubscriberBuffer[] members, OutboundFrame frame) {
+        /** On the group's executor, which alone changes its slots: a plain walk, no lock, no copy. */
+        void offer(Group group, OutboundFrame frame) {
+            Slot[] slots = group.slots;
             int n = 0;
-            for (SubscriberBuffer target : members) {
-                if (target.offer(frame) == SubscriberBuffer.Offer.TAKEN) {
+            for (int i = 0, end = group.size; i < end; i++) {
+                if (slots[i].buffer.offer(frame) == SubscriberBuffer.Offer.TAKEN) {
                     n++;
                 }
             }
+            took(n);
+        }
+
+        void took(int n) {
             taken.addAndGet(n);
             // Every group adds before it counts itself done, so the last one to finish reads the full count.
             if (groupsLeft.decrementAndGet() == 0) {
@@ -180,90 +252,72 @@ final class Channel {
         result.tryEmitValue(reached);
     }
 
-    // The methods below run under ConcurrentHashMap.compute for this channel's key.
+    // The methods below run under ConcurrentHashMap.compute for this channel's key. Each submits its change of the
+    // group's array to the group's executor while it holds that lock, so one loop receives a subscription's join and
+    // leave in the order the lock gave them.
 
     boolean add(SubscriberBuffer s) {
-        Group[] current = groups;
-        int index = indexOf(current, s.executor());
-        if (index < 0) {
-            Group[] next = Arrays.copyOf(current, current.length + 1);
-            next[current.length] = new Group(s.executor(), new SubscriberBuffer[] {s});
-            groups = next;
-            return true;
+        if (members.containsKey(s)) {
+            return false;
         }
-        SubscriberBuffer[] members = current[index].members();
-        for (SubscriberBuffer existing : members) {
-            if (existing == s) {
-                return false;
-            }
+        Group group = groupOf(s.executor());
+        Slot slot = new Slot(s, group);
+        members.put(s, slot);
+        size = members.size();
+        try {
+            group.executor.execute(() -> group.place(slot));
         }
-        SubscriberBuffer[] grown = Arrays.copyOf(members, members.length + 1);
-        grown[members.length] = s;
-        Group[] next = current.clone();
-        next[index] = new Group(s.executor(), grown);
-        groups = next;
+        catch (RejectedExecutionException shuttingDown) {
+            // The loop is gone and its socket with it: the subscription stays counted until its connection leaves.
+        }
         return true;
     }
 
     boolean remove(SubscriberBuffer s) {
-        Group[] current = groups;
-        int index = indexOf(current, s.executor());
-        if (index < 0) {
+        Slot slot = members.remove(s);
+        if (slot == null) {
             return false;
         }
-        SubscriberBuffer[] members = current[index].members();
-        for (int i = 0; i < members.length; i++) {
-            if (members[i] == s) {
-                Group[] next;
-                if (members.length == 1) {
-                    next = new Group[current.length - 1];
-                    System.arraycopy(current, 0, next, 0, index);
-                    System.arraycopy(current, index + 1, next, index, current.length - index - 1);
-                }
-                else {
-                    SubscriberBuffer[] shrunk = new SubscriberBuffer[members.length - 1];
-                    System.arraycopy(members, 0, shrunk, 0, i);
-                    System.arraycopy(members, i + 1, shrunk, i, members.length - i - 1);
-                    next = current.clone();
-                    next[index] = new Group(s.executor(), shrunk);
-                }
-                groups = next;
-                return true;
-            }
+        size = members.size();
+        // An emptied group stays listed while the channel lives (at most one per loop; its fan-out tasks find
+        // nothing): a join on that loop finds it again, and the channel goes with its last member anyway.
+        try {
+            slot.group.executor.execute(() -> slot.group.displace(slot));
         }
-        return false;
+        catch (RejectedExecutionException shuttingDown) {
+            // The loop is gone: nothing runs there any more, fan-outs included.
+        }
+        return true;
+    }
+
+    private Group groupOf(Executor executor) {
+        Group[] current = groups;
+        int index = indexOf(current, executor);
+        if (index >= 0) {
+            return current[index];
+        }
+        Group created = new Group(executor);
+        Group[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = created;
+        groups = next;
+        return created;
     }
 
     private static int indexOf(Group[] groups, Executor executor) {
         for (int i = 0; i < groups.length; i++) {
-            if (groups[i].executor() == executor) {
+            if (groups[i].executor == executor) {
                 return i;
             }
         }
         return -1;
     }
 
-    /** A snapshot of the subscribers, for the auditor. */
+    /** A snapshot of the subscribers, for the auditor; under the key's lock like add and remove. */
     SubscriberBuffer[] subscribers() {
-        Group[] current = groups;
-        SubscriberBuffer[] all = new SubscriberBuffer[count(current)];
-        int at = 0;
-        for (Group group : current) {
-            System.arraycopy(group.members(), 0, all, at, group.members().length);
-            at += group.members().length;
-        }
-        return all;
+        return members.keySet().toArray(NO_MEMBERS);
     }
 
     int size() {
-        return count(groups);
-    }
-
-    private static int count(Group[] groups) {
-        int n = 0;
-        for (Group group : groups) {
-            n += group.members().length;
-        }
-        return n;
+        return size;
     }
 }

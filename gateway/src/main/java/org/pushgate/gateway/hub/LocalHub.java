@@ -100,9 +100,17 @@ public final class LocalHub implements Hub {
 
     @Override
     public void forEachSubscription(java.util.function.BiConsumer<String, SubscriberBuffer> visitor) {
-        channels.forEach((name, channel) -> {
-            for (SubscriberBuffer subscriber : channel.subscribers()) {
-                visitor.accept(name, subscriber);
+        channels.forEach((name, ignored) -> {
+            // A channel's membership is read under its key's lock, like every change of it; the visitor runs outside.
+            SubscriberBuffer[][] snapshot = new SubscriberBuffer[1][];
+            channels.computeIfPresent(name, (key, channel) -> {
+                snapshot[0] = channel.subscribers();
+                return channel;
+            });
+            if (snapshot[0] != null) {
+                for (SubscriberBuffer subscriber : snapshot[0]) {
+                    visitor.accept(name, subscriber);
+                }
             }
         });
     }

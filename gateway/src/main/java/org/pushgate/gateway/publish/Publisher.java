@@ -13,9 +13,6 @@ import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
 import reactor.core.publisher.Mono;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,22 +29,19 @@ public final class Publisher {
     public static final int RETRY_AFTER_SECONDS = 1;
 
     private final Broker broker;
-    private final ChannelNames channelNames;
     private final int maxBodyBytes;
     private final int maxBroadcastChannels;
     private final int maxHistoryLimit;
     private final JsonMapper mapper;
+    private final PublishBodyReader reader;
 
     public Publisher(Broker broker, ChannelNames channelNames, int maxBodyBytes, int maxBroadcastChannels, int maxHistoryLimit) {
         this.broker = broker;
-        this.channelNames = channelNames;
         this.maxBodyBytes = maxBodyBytes;
         this.maxBroadcastChannels = maxBroadcastChannels;
         this.maxHistoryLimit = maxHistoryLimit;
-        this.mapper = JsonMapper.builder(JsonFactory.builder()
-                        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-                        .build())
-                .build();
+        this.reader = new PublishBodyReader(channelNames);
+        this.mapper = reader.mapper();
     }
 
     /** The request body, whole: {@code body_too_large} past the limit, {@code empty_body} when there is none. */
@@ -72,16 +66,15 @@ public final class Publisher {
 
     /** The body as one JSON object: {@code bad_json} when it does not parse, {@code bad_request} when not an object. */
     public JsonNode object(byte[] body) {
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
-        } catch (JacksonException e) {
-            throw bad("bad_json", "request body is not valid JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw bad("bad_request", "request body must be a JSON object");
-        }
-        return root;
+        return reader.tree(body);
+    }
+
+    /**
+     * A body of {@code POST /api/publish} ({@code {"channel":..,"data":..}}) read in one streaming pass, with the same
+     * answers as {@link #object}, {@link #channel} and {@link #data} would give (PublishBodyReader).
+     */
+    public PublishBodyReader.Publish publishBody(byte[] body) {
+        return reader.publish(body);
     }
 
     /** The mapper, with the nesting limit, for a dialect that reads more than one value from a body. */
@@ -91,27 +84,16 @@ public final class Publisher {
 
     /** A channel name given as the JSON field {@code field}: {@code invalid_channel} unless a valid name. */
     public String channel(JsonNode node, String field) {
-        if (node == null || !node.isString()) {
-            throw bad("invalid_channel", "\"" + field + "\" must be a string");
-        }
-        return channelName(node.stringValue());
+        return reader.channel(node, field);
     }
 
     public String channelName(String name) {
-        String problem = channelNames.problem(name);
-        if (problem != null) {
-            throw bad("invalid_channel", problem);
-        }
-        return name;
+        return reader.channelName(name);
     }
 
     /** The {@code data} field, compact: {@code missing_data} when absent. */
     public byte[] data(JsonNode root) {
-        JsonNode data = root.get("data");
-        if (data == null) {
-            throw bad("missing_data", "\"data\" is required (any JSON value)");
-        }
-        return compact(data);
+        return reader.data(root);
     }
 
     /** A JSON value as the compact bytes the broker stores and every subscriber shares. */
@@ -148,6 +130,6 @@ public final class Publisher {
     }
 
     public static RejectedRequest bad(String code, String message) {
-        return new RejectedRequest(HttpStatus.BAD_REQUEST, code, message);
+        return PublishBodyReader.bad(code, message);
     }
 }

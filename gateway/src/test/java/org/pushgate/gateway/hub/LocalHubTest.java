@@ -265,6 +265,82 @@ class LocalHubTest {
     }
 
     /**
+     * Joins and leaves race with the fan-out on the same loops and across them: subscribers who stay get every
+     * message once, in offset order, and those who come and go get an ordered subset, never a duplicate.
+     */
+    @RepeatedTest(3)
+    void subscribersWhoStayGetEveryMessageInOrderWhileOthersJoinAndLeaveOnTheirLoops() throws Exception {
+        DefaultEventLoop other = new DefaultEventLoop();
+        try {
+            DefaultEventLoop[] loops = {loop, other};
+            int messages = 2_000;
+            AtomicInteger cuts = new AtomicInteger();
+            List<List<Long>> stayed = new ArrayList<>();
+            List<Disposable> consumers = new CopyOnWriteArrayList<>();
+            // Early members that leave while messages flow: each leave moves a later member (a stayer, often) into
+            // the hole, under the feet of a fan-out if leaving were not done on the loop that fans out.
+            List<List<SubscriberBuffer>> early = List.of(new ArrayList<>(), new ArrayList<>());
+            for (int i = 0; i < 200; i++) {
+                SubscriberBuffer buffer = new SubscriberBuffer(settings(messages, OverflowPolicy.DISCONNECT),
+                        TestOwners.counting(cuts), loops[i % 2]);
+                consumers.add(buffer.frames().subscribe());
+                early.get(i % 2).add(buffer);
+                hub.subscribe("busy", buffer);
+            }
+            for (int i = 0; i < 4; i++) {
+                SubscriberBuffer buffer = new SubscriberBuffer(settings(messages, OverflowPolicy.DISCONNECT),
+                        TestOwners.counting(cuts), loops[i % 2]);
+                List<Long> offsets = new CopyOnWriteArrayList<>();
+                consumers.add(buffer.frames().subscribe(f -> offsets.add(f.offset())));
+                stayed.add(offsets);
+                hub.subscribe("busy", buffer);
+            }
+            List<List<Long>> churned = new CopyOnWriteArrayList<>();
+            race(3, worker -> {
+                if (worker == 0) {
+                    for (long offset = 1; offset <= messages; offset++) {
+                        hub.deliver("busy", "e", offset, "1".getBytes(UTF_8)).block(VERIFY);
+                    }
+                    return 0;
+                }
+                List<SubscriberBuffer> mine = new ArrayList<>(early.get(worker - 1));
+                java.util.Collections.shuffle(mine);
+                for (SubscriberBuffer buffer : mine) {
+                    assertThat(hub.unsubscribe("busy", buffer)).isTrue();
+                    Thread.onSpinWait();
+                }
+                for (int round = 0; round < 300; round++) {
+                    SubscriberBuffer buffer = new SubscriberBuffer(settings(messages, OverflowPolicy.DISCONNECT),
+                            TestOwners.counting(cuts), loops[(worker + round) % 2]);
+                    List<Long> offsets = new CopyOnWriteArrayList<>();
+                    consumers.add(buffer.frames().subscribe(f -> offsets.add(f.offset())));
+                    churned.add(offsets);
+                    assertThat(hub.subscribe("busy", buffer)).isTrue();
+                    assertThat(hub.unsubscribe("busy", buffer)).isTrue();
+                }
+                return 0;
+            });
+
+            List<Long> all = new ArrayList<>();
+            for (long offset = 1; offset <= messages; offset++) {
+                all.add(offset);
+            }
+            for (List<Long> offsets : stayed) {
+                assertThat(offsets).isEqualTo(all);
+            }
+            for (List<Long> offsets : churned) {
+                assertThat(offsets).isSorted().doesNotHaveDuplicates();
+            }
+            assertThat(hub.subscriptionCount()).isEqualTo(4);
+            assertThat(cuts.get()).isZero();
+            consumers.forEach(Disposable::dispose);
+        }
+        finally {
+            assertThat(other.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /**
      * Publishers on different channels reach one subscriber at the same time: the fan-out runs on the subscriber's
      * own loop, so its sink has one producer and nothing is dropped or contended.
      */

@@ -18,7 +18,7 @@ class BenchmarksTest {
             assertThat(list).as("META-INF/BenchmarkList on the class path").isNotNull();
             String text = new String(list.readAllBytes(), StandardCharsets.UTF_8);
             assertThat(text).contains("HubPublishBenchmark", "HubSubscriptionBenchmark", "FrameCodecBenchmark",
-                    "MemoryBrokerPublishBenchmark");
+                    "MemoryBrokerPublishBenchmark", "HubJoinStormBenchmark", "PublishBodyBenchmark", "ConnectPathBenchmark");
         }
     }
 
@@ -57,6 +57,39 @@ class BenchmarksTest {
             for (int i = 0; i < 100; i++) {
                 assertThat(bench.subscribeUnsubscribe()).isTrue();
                 assertThat(bench.connectionLifecycle()).isTrue();
+            }
+            bench.checkNothingLeft();
+        }
+    }
+
+    @Test
+    void aJoinStormLeavesNothing() {
+        HubJoinStormBenchmark bench = new HubJoinStormBenchmark();
+        bench.subscribers = 1_000;
+        bench.setUp();
+        for (int i = 0; i < 3; i++) {
+            assertThat(bench.joinAllThenLeaveAll()).isEqualTo(1_000);
+        }
+    }
+
+    @Test
+    void theTreeAndTheStreamingReadGiveTheSameData() {
+        for (String body : new String[] {"small", "1kb"}) {
+            PublishBodyBenchmark bench = new PublishBodyBenchmark();
+            bench.body = body;
+            bench.setUp();
+            assertThat(bench.streaming()).isEqualTo(bench.tree());
+        }
+    }
+
+    @Test
+    void everyConnectionOpensAndIsReleasedByItsPeersClose() {
+        for (int channels : new int[] {0, 1}) {
+            ConnectPathBenchmark bench = new ConnectPathBenchmark();
+            bench.channels = channels;
+            bench.setUp();
+            for (int i = 0; i < 200; i++) {
+                assertThat(bench.connectAndClose()).isEqualTo(1);
             }
             bench.checkNothingLeft();
         }
