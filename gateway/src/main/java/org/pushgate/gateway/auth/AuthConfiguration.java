@@ -27,6 +27,5 @@ class AuthConfiguration {
         GatewayProperties.Api api = properties.api();
         return new ApiAccessFilter(api.key(), api.jwt().configured() ? new JwtTokenVerifier(api.jwt()) : null,
                 AdminUi.FILES); // the admin page's shell only: its data calls carry the admin credential
-
     }
 }

@@ -1,6 +1,7 @@
 package org.pushgate.gateway.diagnostics;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,12 +43,12 @@ public final class AdminApi {
 
     public AdminApi(ConnectionRegistry registry, Hub hub, Admission admission, ConnectionAuditor auditor,
                     Duration defaultSweepTimeout, GatewayMetrics metrics) {
-        this.metrics = metrics;
         this.registry = registry;
         this.hub = hub;
         this.admission = admission;
         this.auditor = auditor;
         this.defaultSweepTimeout = defaultSweepTimeout;
+        this.metrics = metrics;
     }
 
     public Mono<ServerResponse> connections(ServerRequest request) {
@@ -134,7 +135,7 @@ public final class AdminApi {
                 smallestFirst.poll();
             }
         }
-        List<Map.Entry<String, Integer>> biggest = new java.util.ArrayList<>(smallestFirst);
+        List<Map.Entry<String, Integer>> biggest = new ArrayList<>(smallestFirst);
         biggest.sort(order.reversed());
         return biggest.stream().<Map<String, Object>>map(e -> {
             Map<String, Object> row = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package org.pushgate.gateway.diagnostics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +37,7 @@ public final class AdminUi {
     private final Map<String, File> files = new LinkedHashMap<>();
 
     AdminUi() {
-        File page = load("index.html", new MediaType(MediaType.TEXT_HTML, java.nio.charset.StandardCharsets.UTF_8));
+        File page = load("index.html", new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8));
         files.put("/admin/ui", page);
         files.put("/admin/ui/", page);
         files.put("/admin/ui/admin.js", load("admin.js", MediaType.parseMediaType("text/javascript;charset=UTF-8")));
