@@ -96,10 +96,14 @@ final class StreamClient {
         String frame = recovering ? subscribeSince(channel, offset, epoch) : Frames.subscribe(channel, 1);
         socket = client.websocket(SPEC).uri("/ws").handle((in, outbound) -> {
             out = outbound;
-            in.withConnection(c -> c.addHandlerLast("pushgate.cluster.tap", new Tap()));
             subscribeSentNanos = System.nanoTime();
-            return Mono.when(outbound.sendString(Mono.just(frame)).then(), in.receiveCloseStatus().then(),
-                    in.receiveFrames().then());
+            // Each frame is read from its buffer in onNext (no String per message), and released by Reactor Netty after it.
+            Mono<Void> frames = in.receiveFrames().doOnNext(f -> {
+                if (f instanceof TextWebSocketFrame text) {
+                    onText(new Frames.ByteChars(text.content()));
+                }
+            }).then();
+            return Mono.when(outbound.sendString(Mono.just(frame)).then(), in.receiveCloseStatus().then(), frames);
         }).subscribe(null, e -> end(), this::end);
     }
 
@@ -227,22 +231,5 @@ final class StreamClient {
         String subscribe = Frames.subscribe(channel, 1);
         return subscribe.substring(0, subscribe.length() - 1) + ",\"since\":{\"offset\":" + offset + ",\"epoch\":"
                 + org.pushgate.load.report.JsonCodec.write(epoch) + "}}";
-    }
-
-    /** Reads text frames from Netty's buffer (no String per message: 1,000,000 recovered frames in a run). */
-    private final class Tap extends io.netty.channel.ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof TextWebSocketFrame text) {
-                try {
-                    onText(new Frames.ByteChars(text.content()));
-                }
-                finally {
-                    text.release();
-                }
-                return;
-            }
-            ctx.fireChannelRead(msg);
-        }
     }
 }
