@@ -107,6 +107,22 @@ class ScenariosAgainstFakeGatewayTest {
     }
 
     @Test
+    void connectPortsSpreadTheConnectionsOverSeveralGatewaysAndPublishingStaysOnThePort() throws Exception {
+        gateway = new FakeGateway(0, 10_000, 4096);
+        // The fake gateways share no broker: only the subscribers on --port's gateway receive, so the ratio shows
+        // the split (all on one gateway would receive everything).
+        try (FakeGateway other = new FakeGateway(0, 10_000, 4096)) {
+            JsonNode r = run(1, "fanout", "--connections", "10", "--publish-rate", "20", "--duration", "1s",
+                    "--warmup", "0", "--processes", "2",
+                    "--connect-ports", gateway.port() + "," + other.port());
+            assertThat(r.path("connections").path("established").asLong()).isEqualTo(10L);
+            JsonNode delivery = r.path("delivery");
+            assertThat(delivery.path("expected").asLong()).isEqualTo(20L * 10);
+            assertThat(delivery.path("received").asLong()).isEqualTo(20L * 5);
+        }
+    }
+
+    @Test
     void slowWithStalledSubscribersOnChannelsOfTheirOwnChecksOrderAndReportsTheQueueBound() throws Exception {
         gateway = new FakeGateway(0, 10_000, 64);
         // Any verdict: p99 and memory on a shared machine are not this test's business, the bookkeeping is.

@@ -61,6 +61,16 @@ public final class LoadOptions {
     @Option(names = "--port", paramLabel = "P", description = "gateway port (default ${DEFAULT-VALUE})")
     public int port = 8080;
 
+    @Only({FANOUT, CHANNELS})
+    @Option(names = "--connect-ports", paramLabel = "P1,P2,...",
+            description = "spread the WebSocket connections over these gateway ports (connection i to port i mod "
+                    + "the count; several gateways sharing a broker, load/cluster.sh); publishing and the scrapes stay "
+                    + "on --port (default: --port only)")
+    String connectPortsText = "";
+
+    /** --connect-ports, or empty: every connection to --port. */
+    public List<Integer> connectPorts = new ArrayList<>();
+
     @Option(names = "--path", paramLabel = "/ws", description = "WebSocket path (default ${DEFAULT-VALUE})")
     public String path = "/ws";
 
@@ -356,6 +366,20 @@ public final class LoadOptions {
         }
         path = path.startsWith("/") ? path : "/" + path;
         sourceAddresses = Converters.sourceAddresses(sourceAddressesText);
+        connectPorts = new ArrayList<>();
+        for (String p : connectPortsText.split(",")) {
+            if (!p.isBlank()) {
+                int v;
+                try {
+                    v = Integer.parseInt(p.trim());
+                }
+                catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--connect-ports must be a comma-separated list of ports: " + p);
+                }
+                range("connect-ports", v, 1, 65535);
+                connectPorts.add(v);
+            }
+        }
         apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
         if (!allowRemote && !isLoopback(host)) {
             throw new IllegalArgumentException("--host " + host + " is not a loopback address; the generator only "
@@ -437,6 +461,11 @@ public final class LoadOptions {
             out.add("127.0.0." + x);
         }
         return out;
+    }
+
+    /** The gateway port of global connection {@code index}: --connect-ports round-robin, or --port. */
+    public int portOf(int index) {
+        return connectPorts.isEmpty() ? port : connectPorts.get(Math.floorMod(index, connectPorts.size()));
     }
 
     /** The port of /actuator: --management-port, or the client port. */

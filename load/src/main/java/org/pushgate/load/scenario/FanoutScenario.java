@@ -120,7 +120,7 @@ final class FanoutScenario {
     }
 
     static void awaitSubscriptions(Run r) {
-        long open = r.workers.progress().count("open");
+        long open = onScrapedGateway(r.o, r.workers.progress().count("open"));
         double before = ServerProbe.value(r.serverBefore, "subscriptionsActive");
         if (Double.isNaN(before)) {
             // No gauge to wait on: give the subscriptions made at upgrade a moment to be registered.
@@ -131,6 +131,23 @@ final class FanoutScenario {
             r.report.warn("gateway_subscriptions_active did not reach " + (long) (before + open)
                     + " within 5 s of the ramp: early messages may miss some subscribers");
         }
+    }
+
+    /**
+     * How many of {@code open} connections the scraped gateway (--port) holds: all of them, or with --connect-ports
+     * its round-robin share (rounded down: the others' gauges are not scraped).
+     */
+    static long onScrapedGateway(LoadOptions o, long open) {
+        if (o.connectPorts.isEmpty() || o.connections == 0) {
+            return open;
+        }
+        long mine = 0;
+        for (int i = 0; i < o.connectPorts.size(); i++) {
+            if (o.connectPorts.get(i) == o.port) {
+                mine += (o.connections - i + o.connectPorts.size() - 1) / o.connectPorts.size();
+            }
+        }
+        return open * mine / o.connections;
     }
 
     /** The publisher kept --publish-rate (within 1%): otherwise the run measured less load than it claims. */

@@ -24,8 +24,10 @@ final class Clients {
 
     private final List<HttpClient> fast = new ArrayList<>();
     private final List<HttpClient> slow = new ArrayList<>();
+    private final LoadOptions o;
 
     Clients(LoadOptions o, List<String> sourceAddresses) {
+        this.o = o;
         HttpClient base = HttpClient.newConnection()
                 .host(o.host)
                 .port(o.port)
@@ -39,9 +41,13 @@ final class Clients {
         }
     }
 
-    /** The client for global connection {@code index}: source addresses are used round-robin. */
+    /**
+     * The client for global connection {@code index}: source addresses are used round-robin, and so are the
+     * ports of --connect-ports when it is given.
+     */
     HttpClient forIndex(int index, boolean isSlow) {
         List<HttpClient> l = isSlow ? slow : fast;
-        return l.get(Math.floorMod(index, l.size()));
+        HttpClient c = l.get(Math.floorMod(index, l.size()));
+        return o.connectPorts.isEmpty() ? c : c.port(o.portOf(index));
     }
 }

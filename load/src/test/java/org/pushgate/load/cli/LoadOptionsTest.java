@@ -165,6 +165,18 @@ class LoadOptionsTest {
     }
 
     @Test
+    void connectPortsSpreadConnectionsRoundRobinAndBadPortsAreRefused() {
+        LoadOptions o = LoadOptions.parse("fanout", "--port", "18801", "--connect-ports", "18801, 18802,18803");
+        assertThat(o.connectPorts).containsExactly(18801, 18802, 18803);
+        assertThat(List.of(o.portOf(0), o.portOf(1), o.portOf(2), o.portOf(3))).containsExactly(18801, 18802, 18803, 18801);
+        assertThat(LoadOptions.parse("fanout", "--port", "18801").portOf(7)).isEqualTo(18801);
+        assertThatThrownBy(() -> LoadOptions.parse("fanout", "--connect-ports", "18801,x"))
+                .hasMessageContaining("--connect-ports");
+        assertThatThrownBy(() -> LoadOptions.parse("fanout", "--connect-ports", "70000"))
+                .hasMessageContaining("--connect-ports must be between 1 and 65535");
+    }
+
+    @Test
     void slowSubscribersAreSpreadEvenly() {
         List<Integer> slow = IntStream.range(0, 20).filter(i -> LoadOptions.isSlow(i, 0.25)).boxed().toList();
         assertThat(slow).containsExactly(3, 7, 11, 15, 19);
