@@ -239,6 +239,18 @@ public final class RedisServer implements AutoCloseable {
         return Long.parseLong(reply.get(1).toString());
     }
 
+    /** PUBSUB NUMSUB for many Redis channels in one command: their subscriber counts added up. */
+    public long subscribers(List<String> redisChannels) {
+        List<String> args = new ArrayList<>(List.of("PUBSUB", "NUMSUB"));
+        args.addAll(redisChannels);
+        List<?> reply = (List<?>) commandReply(args.toArray(String[]::new));
+        long sum = 0;
+        for (int i = 1; i < reply.size(); i += 2) {
+            sum += Long.parseLong(reply.get(i).toString());
+        }
+        return sum;
+    }
+
     /** PUBSUB CHANNELS pattern: the channels with at least one subscriber. */
     public List<String> channels(String pattern) {
         List<?> reply = (List<?>) commandReply("PUBSUB", "CHANNELS", pattern);
