@@ -40,4 +40,10 @@ public final class TestBrokers {
     public static void stop(Broker redis) {
         RedisBrokerContractTest.stopped(redis);
     }
+
+    /** Polls until the broker's asynchronous effect shows (Redis's answers come on Lettuce's threads). */
+    public static void await(String what, java.util.function.BooleanSupplier condition,
+                             java.util.function.Supplier<String> state) {
+        BrokerContract.await(what, condition, state);
+    }
 }
