@@ -3,6 +3,7 @@ package org.pushgate.gateway.broker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -236,26 +237,43 @@ final class RedisBroker implements Broker, NodeSubscriptions, BrokerSubscription
     }
 
     @Override
-    public int reconcile(Set<String> hubChannels) {
-        int differing = 0;
+    public Reconciled reconcile(Set<String> hubChannels) {
+        int held = heldCount();
+        int released = 0;
+        int restored = 0;
+        int resent = 0;
         for (RedisShard shard : shards) {
-            Set<String> differ = new HashSet<>();
-            for (String channel : shard.subscriptions.held()) {
-                if (!hubChannels.contains(channel)) {
-                    differ.add(channel);
-                }
-            }
             Set<String> wanted = shard.subscriptions.wantedChannels();
-            for (String channel : hubChannels) {
-                if (shardOf(channel) == shard && !wanted.contains(channel)) {
-                    // Only the hub's own step may open a channel here (a close may be racing this audit): reported.
-                    log.warn("audit: channel '{}' is open in the hub but not wanted at redis {}", channel, shard.name);
-                    differing++;
+            Set<String> suspects = new LinkedHashSet<>();
+            for (String channel : wanted) {
+                if (!hubChannels.contains(channel)) {
+                    suspects.add(channel); // a lost close, or a last subscriber who left after the snapshot
                 }
             }
-            differing += differ.size();
-            shard.subscriptions.recheck(differ);
+            for (String channel : hubChannels) {
+                if (!wanted.contains(channel) && shardOf(channel) == shard) {
+                    suspects.add(channel); // a lost open, or a first subscriber who came after the snapshot
+                }
+            }
+            for (String channel : suspects) {
+                // The snapshots may be stale by now: only the hub's step for the channel says what it needs.
+                switch (hub.recheckNodeSubscription(channel)) {
+                    case RELEASED -> released++;
+                    case RESTORED -> restored++;
+                    case IN_STEP -> { }
+                }
+            }
+            Set<String> outOfStep = shard.subscriptions.outOfStep();
+            outOfStep.removeAll(suspects); // sent again by their recheck already
+            shard.subscriptions.resend(outOfStep);
+            resent += outOfStep.size();
         }
-        return differing;
+        return new Reconciled(held, released, restored, resent);
+    }
+
+    /** Inside the hub's step for the channel (see {@link Hub#recheckNodeSubscription}). */
+    @Override
+    public Recheck recheck(String channel, boolean open) {
+        return shardOf(channel).subscriptions.recheck(channel, open);
     }
 }

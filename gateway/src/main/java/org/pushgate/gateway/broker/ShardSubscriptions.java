@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.pushgate.gateway.hub.Hub;
+import org.pushgate.gateway.hub.NodeSubscriptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +75,8 @@ final class ShardSubscriptions extends RedisPubSubAdapter<String, byte[]> {
     private final ConcurrentLinkedQueue<String> dirty = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean busy = new AtomicBoolean();
     private final AtomicBoolean resync = new AtomicBoolean();
+    /** Channels the auditor wanted again: their position is read after their next subscribe (see recheck). */
+    private final Set<String> restored = ConcurrentHashMap.newKeySet();
 
     // Set by start(), cleared by stop(); owned by the shard's lifecycle.
     private volatile Scheduler worker;
@@ -152,8 +155,51 @@ final class ShardSubscriptions extends RedisPubSubAdapter<String, byte[]> {
         return Set.copyOf(wanted.keySet());
     }
 
+    /**
+     * The auditor's repair of one channel, inside the hub's step for it ({@link Hub#recheckNodeSubscription}), so
+     * {@code open} is the hub's word now and no opened/closed of this channel can overlap: the wish is set to
+     * match it, and the channel is sent again either way. A channel wanted again also has its position read once
+     * it is subscribed (as after a reconnect): messages published while the node was not subscribed were lost to
+     * it, and its subscribers are told.
+     */
+    NodeSubscriptions.Recheck recheck(String channel, boolean open) {
+        NodeSubscriptions.Recheck outcome = NodeSubscriptions.Recheck.IN_STEP;
+        if (open && !wanted.containsKey(channel)) {
+            wanted.put(channel, new CompletableFuture<>());
+            restored.add(channel);
+            outcome = NodeSubscriptions.Recheck.RESTORED;
+        } else if (!open && wanted.containsKey(channel)) {
+            CompletableFuture<Void> ready = wanted.remove(channel);
+            if (ready != null) {
+                ready.complete(null); // nobody waits for a channel the hub does not have
+            }
+            outcome = NodeSubscriptions.Recheck.RELEASED;
+        }
+        resend(Set.of(channel));
+        return outcome;
+    }
+
+    /**
+     * Channels where what Redis holds and what is wanted differ: held and not wanted (an unsubscribe in flight,
+     * or lost), or wanted and not confirmed subscribed (a subscribe in flight, or lost).
+     */
+    Set<String> outOfStep() {
+        Set<String> out = new LinkedHashSet<>();
+        atRedis.forEach((channel, state) -> {
+            if (!wanted.containsKey(channel)) {
+                out.add(channel);
+            }
+        });
+        wanted.forEach((channel, ready) -> {
+            if (atRedis.get(channel) != AtRedis.SUBSCRIBED) {
+                out.add(channel);
+            }
+        });
+        return out;
+    }
+
     /** Sends these channels again, whichever way they are wanted (the auditor found them out of step). */
-    void recheck(Set<String> channels) {
+    void resend(Set<String> channels) {
         for (String channel : channels) {
             atRedis.computeIfPresent(channel, (name, state) -> AtRedis.UNKNOWN);
             dirty.offer(channel);
@@ -258,7 +304,8 @@ final class ShardSubscriptions extends RedisPubSubAdapter<String, byte[]> {
                         .concatMap(chunk -> pubsub.reactive().unsubscribe(redisChannels(chunk))
                                 .then(Mono.fromRunnable(() -> chunk.forEach(atRedis::remove)))
                                 .onErrorResume(error -> failedChunk(chunk, error, failed))))
-                .then(Mono.defer(() -> resyncing && failed.isEmpty() ? catchUp(failed) : Mono.empty()));
+                .then(Mono.defer(() -> resyncing && failed.isEmpty() ? resubscribed(failed)
+                        : catchUp(restoredIn(subscribe, failed), failed)));
         inFlight = work.subscribe(null,
                 error -> failed(List.copyOf(failed), List.of(), resyncing), // the chunks handle their errors; not expected
                 () -> {
@@ -293,9 +340,17 @@ final class ShardSubscriptions extends RedisPubSubAdapter<String, byte[]> {
      * After a resubscribe: each wanted channel's position, handed to the hub, so that a subscriber behind it
      * (messages published while this node was not subscribed) is told and recovers from the stream.
      */
-    private Mono<Void> catchUp(List<String> failed) {
+    private Mono<Void> resubscribed(List<String> failed) {
         List<String> channels = new ArrayList<>(wanted.keySet());
+        restored.removeAll(channels); // read here with all the others
         events.resubscribed(channels.size());
+        return catchUp(channels, failed);
+    }
+
+    private Mono<Void> catchUp(List<String> channels, List<String> failed) {
+        if (channels.isEmpty()) {
+            return Mono.empty();
+        }
         return Flux.fromIterable(channels)
                 .flatMap(channel -> position.apply(channel)
                         .doOnNext(p -> hub.catchUp(channel, p.epoch(), p.offset()))
@@ -304,6 +359,20 @@ final class ShardSubscriptions extends RedisPubSubAdapter<String, byte[]> {
                             return Mono.empty();
                         }), CATCH_UP_CONCURRENCY)
                 .then();
+    }
+
+    /** The restored channels among those just subscribed (taken: each is read once), still wanted. */
+    private List<String> restoredIn(List<String> subscribed, List<String> failed) {
+        if (restored.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String channel : subscribed) {
+            if (!failed.contains(channel) && restored.remove(channel) && wanted.containsKey(channel)) {
+                out.add(channel);
+            }
+        }
+        return out;
     }
 
     /** Nothing went through: marks what was sent as unknown and tries again after the retry delay. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import org.pushgate.gateway.broker.BrokerSubscriptions;
 import org.pushgate.gateway.connection.CloseReason;
 import org.pushgate.gateway.connection.Connection;
 import org.pushgate.gateway.connection.ConnectionRegistry;
@@ -41,6 +42,11 @@ import reactor.core.scheduler.Scheduler;
  *       registry, and during a mass disconnect an audit sees thousands of entries between those steps, none
  *       of them orphans.</li>
  * </ul>
+ * Then the node's subscriptions at the broker (Redis) are compared with the hub's open channels, after the
+ * orphans above are gone: one the hub does not need is released, one it needs and lacks is taken again, each
+ * logged and counted in {@code gateway_broker_subscriptions_reconciled_total{action}}. The broker re-reads every
+ * such channel under the hub's step for it before acting ({@link BrokerSubscriptions#reconcile}), so a channel
+ * whose first subscriber arrives during the pass keeps its subscription.
  * Also runs on-demand sweeps: ping every connection now and close those that do not answer in time.
  */
 public final class ConnectionAuditor implements SmartLifecycle {
@@ -49,7 +55,7 @@ public final class ConnectionAuditor implements SmartLifecycle {
 
     /** What one reconciliation found and reclaimed. */
     public record AuditReport(int connectionsChecked, int subscriptionsChecked, int orphanSubscriptions,
-                              int orphanConnections) {
+                              int orphanConnections, BrokerSubscriptions.Reconciled brokerSubscriptions) {
     }
 
     /** What one sweep did. */
@@ -57,23 +63,29 @@ public final class ConnectionAuditor implements SmartLifecycle {
     }
 
     private final Hub hub;
+    private final BrokerSubscriptions broker;
     private final ConnectionRegistry registry;
     private final Scheduler scheduler;
     private final Duration interval;
     private final Counter orphanSubscriptions;
     private final Counter orphanConnections;
+    private final Counter brokerReleased;
+    private final Counter brokerRestored;
     private Set<Long> closedLastTime = Set.of(); // touched only by audit(), which is serialized below
     private Set<Long> releasedLastTime = Set.of(); // likewise
     private volatile Disposable periodic;
 
-    public ConnectionAuditor(Hub hub, ConnectionRegistry registry, Scheduler scheduler,
+    public ConnectionAuditor(Hub hub, BrokerSubscriptions broker, ConnectionRegistry registry, Scheduler scheduler,
                              Duration interval, GatewayMetrics metrics) {
         this.hub = hub;
+        this.broker = broker;
         this.registry = registry;
         this.scheduler = scheduler;
         this.interval = interval;
         this.orphanSubscriptions = metrics.orphansReclaimed(GatewayMetrics.Orphan.SUBSCRIPTION);
         this.orphanConnections = metrics.orphansReclaimed(GatewayMetrics.Orphan.CONNECTION);
+        this.brokerReleased = metrics.brokerSubscriptionsReconciled("released");
+        this.brokerRestored = metrics.brokerSubscriptionsReconciled("restored");
     }
 
     /** One reconciliation pass. Safe to call at any time; passes never overlap. */
@@ -130,7 +142,26 @@ public final class ConnectionAuditor implements SmartLifecycle {
         }
         closedLastTime = closedNow;
         releasedLastTime = releasedNow;
-        return new AuditReport(live.size(), seen.size(), orphanSubs, orphanConns);
+        return new AuditReport(live.size(), seen.size(), orphanSubs, orphanConns, reconcileBroker());
+    }
+
+    /** After the orphans: their channels are closed by now, and the broker should no longer hold them. */
+    private BrokerSubscriptions.Reconciled reconcileBroker() {
+        BrokerSubscriptions.Reconciled reconciled = broker.reconcile(hub.channels().keySet());
+        if (reconciled.released() > 0) {
+            brokerReleased.increment(reconciled.released());
+            log.warn("audit: released {} node subscription(s) at the broker for channels with no local subscriber",
+                    reconciled.released());
+        }
+        if (reconciled.restored() > 0) {
+            brokerRestored.increment(reconciled.restored());
+            log.warn("audit: subscribed again at the broker to {} channel(s) with local subscribers the node had lost",
+                    reconciled.restored());
+        }
+        if (reconciled.resent() > 0) {
+            log.info("audit: sent {} (un)subscribe(s) in flight at the broker again", reconciled.resent());
+        }
+        return reconciled;
     }
 
     /** Pings every connection now; after {@code timeout}, closes those from which nothing has arrived since. */

@@ -1,6 +1,8 @@
 package org.pushgate.gateway.diagnostics;
 
 import org.pushgate.gateway.admission.Admission;
+import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.broker.BrokerSubscriptions;
 import org.pushgate.gateway.config.GatewayProperties;
 import org.pushgate.gateway.connection.ConnectionRegistry;
 import org.pushgate.gateway.hub.Hub;
@@ -18,9 +20,11 @@ import reactor.core.scheduler.Scheduler;
 class DiagnosticsConfiguration {
 
     @Bean
-    ConnectionAuditor connectionAuditor(Hub hub, ConnectionRegistry registry, Scheduler connectionTimers,
+    ConnectionAuditor connectionAuditor(Hub hub, Broker broker, ConnectionRegistry registry, Scheduler connectionTimers,
                                         GatewayProperties properties, GatewayMetrics metrics) {
-        return new ConnectionAuditor(hub, registry, connectionTimers, properties.audit().interval(), metrics);
+        // The Redis broker holds node subscriptions to reconcile; the memory engine has none.
+        BrokerSubscriptions held = broker instanceof BrokerSubscriptions subscriptions ? subscriptions : BrokerSubscriptions.NONE;
+        return new ConnectionAuditor(hub, held, registry, connectionTimers, properties.audit().interval(), metrics);
     }
 
     @Bean

@@ -27,6 +27,13 @@ public interface Hub {
      */
     void attach(NodeSubscriptions listener);
 
+    /**
+     * Re-reads whether the channel is open inside its per-channel step (the step that opens and closes it) and
+     * hands that to the attached {@link NodeSubscriptions#recheck}: the auditor's way to repair a node
+     * subscription without racing a first subscriber or a last unsubscribe.
+     */
+    NodeSubscriptions.Recheck recheckNodeSubscription(String channel);
+
     /** The broker's word that the channel's stream is at this position; subscribers behind it are told. */
     void catchUp(String channel, String epoch, long offset);
 

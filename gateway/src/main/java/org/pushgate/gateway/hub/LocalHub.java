@@ -54,6 +54,18 @@ public final class LocalHub implements Hub {
     }
 
     @Override
+    public NodeSubscriptions.Recheck recheckNodeSubscription(String channel) {
+        NodeSubscriptions.Recheck[] outcome = {NodeSubscriptions.Recheck.IN_STEP};
+        // compute, not get: the answer must hold while the listener acts on it (no first subscriber or last
+        // unsubscribe of this channel in between). An absent channel stays absent (null maps to nothing).
+        channels.compute(channel, (name, existing) -> {
+            outcome[0] = node.recheck(name, existing != null);
+            return existing;
+        });
+        return outcome[0];
+    }
+
+    @Override
     public boolean subscribe(String channel, SubscriberBuffer subscriber) {
         boolean[] added = new boolean[1];
         channels.compute(channel, (name, existing) -> {

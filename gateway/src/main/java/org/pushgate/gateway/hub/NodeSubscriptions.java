@@ -13,6 +13,26 @@ public interface NodeSubscriptions {
 
     void closed(String channel);
 
+    /** What the auditor's re-check of one channel did to the node's subscription. */
+    enum Recheck {
+        /** The node wants the channel exactly when the hub has it open. */
+        IN_STEP,
+        /** The node wanted a channel the hub does not have open (a lost close): no longer wanted. */
+        RELEASED,
+        /** The hub has the channel open and the node did not want it (a lost open): wanted again. */
+        RESTORED
+    }
+
+    /**
+     * The auditor asks again about one channel it found out of step, inside the same per-channel step of the
+     * hub as {@link #opened}/{@link #closed} (so neither can overlap it): {@code open} is whether the hub has the
+     * channel now, read under that step, not the auditor's older snapshot. A channel whose first subscriber
+     * arrived during the audit is therefore open here and keeps its subscription. Must not block either.
+     */
+    default Recheck recheck(String channel, boolean open) {
+        return Recheck.IN_STEP;
+    }
+
     /** A node whose publishes reach its hub directly (the memory engine). */
     NodeSubscriptions NONE = new NodeSubscriptions() {
         @Override

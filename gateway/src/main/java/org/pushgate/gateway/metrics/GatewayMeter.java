@@ -104,6 +104,15 @@ public enum GatewayMeter implements MeterDocumentation {
     BROKER_SUBSCRIPTIONS("gateway.broker.subscriptions", Meter.Type.GAUGE,
             "Channels this node is subscribed to at Redis (held exactly while the hub has a local subscriber)"),
 
+    /**
+     * Node subscriptions the auditor repaired, by action: {@code released} (held for a channel the hub does not
+     * have open), {@code restored} (a channel the hub has open, not subscribed). Should stay 0; always registered
+     * (0 with the memory engine, which has no node subscriptions).
+     */
+    BROKER_SUBSCRIPTIONS_RECONCILED("gateway.broker.subscriptions.reconciled", Meter.Type.COUNTER,
+            "Node subscriptions at the broker the auditor repaired (released: not needed by the hub; restored: needed and missing), by action",
+            null, Tag.ACTION),
+
     /** Payload bytes queued in every subscriber buffer together: the process fence applies to it. */
     OUTBOUND_QUEUED_BYTES("gateway.outbound.queued.bytes", Meter.Type.GAUGE,
             "Payload bytes queued in every subscriber buffer"),
@@ -172,6 +181,9 @@ public enum GatewayMeter implements MeterDocumentation {
         OUTCOME("outcome"),
         /** Which broker operation ({@code publish}, {@code history}, {@code subscribe}). */
         OPERATION("operation"),
+
+        /** What the auditor did to a node subscription ({@code released}, {@code restored}). */
+        ACTION("action"),
 
         /** What carries a connection: {@code ws} (WebSocket) or {@code sse} (Server-Sent Events). */
         TRANSPORT("transport"),

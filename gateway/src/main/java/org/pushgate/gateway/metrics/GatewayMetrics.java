@@ -35,6 +35,10 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     private final Map<Orphan, Counter> orphans = new EnumMap<>(Orphan.class);
     private final Map<String, Counter> streamsDropped = new java.util.HashMap<>();
     private final Map<String, Counter> opened = new java.util.HashMap<>();
+    private final Map<String, Counter> reconciled = new java.util.HashMap<>();
+
+    /** What the auditor does to a node subscription (the {@code action} tag's values). */
+    static final String[] RECONCILE_ACTIONS = {"released", "restored"};
 
     /** The transport and protocol pairs a connection can have (the {@code transport} and {@code protocol} tags). */
     static final String[][] TRANSPORTS = {{"ws", "pushgate"}, {"sse", "pushgate"}, {"ws", "centrifugo"}};
@@ -58,6 +62,9 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         for (String[] pair : TRANSPORTS) {
             opened.put(pair[0] + "/" + pair[1], counter(GatewayMeter.CONNECTIONS_OPENED, pair[0], pair[1]));
         }
+        for (String action : RECONCILE_ACTIONS) {
+            reconciled.put(action, counter(GatewayMeter.BROKER_SUBSCRIPTIONS_RECONCILED, action));
+        }
         for (Orphan kind : Orphan.values()) {
             orphans.put(kind, counter(GatewayMeter.ORPHANS_RECLAIMED, kind.name().toLowerCase()));
         }
@@ -80,6 +87,15 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
     /** The counter of orphans of this kind the auditor reclaimed (registered up front, like every meter). */
     public Counter orphansReclaimed(Orphan kind) {
         return orphans.get(kind);
+    }
+
+    /** The counter of node subscriptions the auditor repaired this way: {@code released} or {@code restored}. */
+    public Counter brokerSubscriptionsReconciled(String action) {
+        Counter counter = reconciled.get(action);
+        if (counter == null) {
+            throw new IllegalArgumentException("undocumented reconcile action " + action);
+        }
+        return counter;
     }
 
     /** Registers a counter of this documented meter with these tag values (in the meter's tag order). */

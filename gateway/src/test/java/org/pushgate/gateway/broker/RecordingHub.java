@@ -27,6 +27,8 @@ final class RecordingHub implements Hub {
 
     private final Map<String, List<Call>> calls = new ConcurrentHashMap<>();
     private volatile NodeSubscriptions node = NodeSubscriptions.NONE;
+    /** Channels open here; open, close and recheck are serialized on this hub, as the real hub's per-key step does. */
+    private final java.util.Set<String> open = new java.util.HashSet<>();
 
     @Override
     public Mono<Integer> deliver(String channel, String epoch, long offset, byte[] data) {
@@ -50,12 +52,19 @@ final class RecordingHub implements Hub {
         node = listener;
     }
 
-    void open(String channel) {
+    synchronized void open(String channel) {
+        open.add(channel);
         node.opened(channel);
     }
 
-    void close(String channel) {
+    synchronized void close(String channel) {
+        open.remove(channel);
         node.closed(channel);
+    }
+
+    @Override
+    public synchronized NodeSubscriptions.Recheck recheckNodeSubscription(String channel) {
+        return node.recheck(channel, open.contains(channel));
     }
 
     List<Call> calls(String channel) {

@@ -29,7 +29,7 @@ class RedisBrokerContractTest extends BrokerContract {
         return new GatewayProperties.Broker.Redis(uris, timeout, "pushgate", Duration.ofMillis(200), 10_000);
     }
 
-    static RedisBroker started(RecordingHub hub, HistoryPolicy policy, GatewayProperties.Broker.Redis settings) {
+    static RedisBroker started(org.pushgate.gateway.hub.Hub hub, HistoryPolicy policy, GatewayProperties.Broker.Redis settings) {
         RedisBroker broker = new RedisBroker(hub, policy, settings, new NoEvents());
         hub.attach(broker);
         broker.start();

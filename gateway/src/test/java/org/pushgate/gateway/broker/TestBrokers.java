@@ -26,4 +26,24 @@ public final class TestBrokers {
     public static Broker memory(Hub hub, Scheduler clock, int size, Duration ttl, long maxBytes) {
         return new MemoryBroker(hub, new HistoryPolicy(size, ttl, Map.of()), maxBytes, clock, reason -> { });
     }
+
+    /**
+     * The Redis engine on a real redis-server, attached to the hub as its node subscriptions and started (connected).
+     * It is also a {@link BrokerSubscriptions} and a {@link org.pushgate.gateway.hub.NodeSubscriptions}; stop it with
+     * {@link #stop}.
+     */
+    public static Broker redis(Hub hub, String uri) {
+        return RedisBrokerContractTest.started(hub, BrokerContract.POLICY,
+                RedisBrokerContractTest.settings(java.util.List.of(uri), Duration.ofSeconds(2)));
+    }
+
+    public static void stop(Broker redis) {
+        RedisBrokerContractTest.stopped(redis);
+    }
+
+    /** Polls until the broker's asynchronous effect shows (Redis's answers come on Lettuce's threads). */
+    public static void await(String what, java.util.function.BooleanSupplier condition,
+                             java.util.function.Supplier<String> state) {
+        BrokerContract.await(what, condition, state);
+    }
 }

@@ -32,8 +32,13 @@ public final class TestNode {
     public final VirtualTimeScheduler clock;
 
     public TestNode(VirtualTimeScheduler clock) {
+        this(clock, hub -> TestBrokers.memory(hub, clock));
+    }
+
+    /** A node over another broker, built on its hub (the Redis engine on a test's redis-server, say). */
+    public TestNode(VirtualTimeScheduler clock, java.util.function.Function<Hub, Broker> brokerOverHub) {
         this.clock = clock;
-        this.broker = TestBrokers.memory(hub, clock);
+        this.broker = brokerOverHub.apply(hub);
     }
 
     /** Publishes through the node's broker and answers how many subscriber buffers took the message. */

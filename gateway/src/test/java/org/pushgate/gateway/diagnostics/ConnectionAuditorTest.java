@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.pushgate.gateway.broker.BrokerSubscriptions;
 import org.pushgate.gateway.connection.CloseReason;
 import org.pushgate.gateway.connection.ConnectionPipeline;
 import org.pushgate.gateway.connection.TestNode;
@@ -52,7 +53,7 @@ class ConnectionAuditorTest {
         metrics = new GatewayMetrics(meters);
         handler = node.pipeline(TestNode.settings(NEVER, NEVER, Duration.ofSeconds(10), 10),
                 node.buffers(16, OverflowPolicy.DISCONNECT));
-        auditor = new ConnectionAuditor(hub, registry, clock, Duration.ofSeconds(60), metrics);
+        auditor = new ConnectionAuditor(hub, BrokerSubscriptions.NONE, registry, clock, Duration.ofSeconds(60), metrics);
     }
 
     double reclaimed(String kind) {
@@ -143,6 +144,9 @@ class ConnectionAuditorTest {
             public void catchUp(String channel, String epoch, long offset) {
                 hub.catchUp(channel, epoch, offset);
             }
+            public org.pushgate.gateway.hub.NodeSubscriptions.Recheck recheckNodeSubscription(String channel) {
+                return hub.recheckNodeSubscription(channel);
+            }
             public void attach(org.pushgate.gateway.hub.NodeSubscriptions listener) {
                 hub.attach(listener);
             }
@@ -172,7 +176,7 @@ class ConnectionAuditorTest {
         ConnectionPipeline releasing = node.pipelineOver(auditingHub,
                 TestNode.settings(NEVER, NEVER, Duration.ofSeconds(10), 10), node.buffers(16, OverflowPolicy.DISCONNECT),
                 org.pushgate.gateway.auth.ClientAuth.none());
-        auditorOf[0] = new ConnectionAuditor(auditingHub, registry, clock, Duration.ofSeconds(60), metrics);
+        auditorOf[0] = new ConnectionAuditor(auditingHub, BrokerSubscriptions.NONE, registry, clock, Duration.ofSeconds(60), metrics);
         FakeSocket closing = new FakeSocket("news", "sports");
         node.serve(releasing, closing).subscribe();
 

@@ -40,17 +40,44 @@ public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    /** What this process is beyond a plain server: its replicaof arguments, or its sentinel configuration. */
+    private final List<String> role;
+    private final boolean sentinel;
     private volatile long pid;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, List<String> role, boolean sentinel) {
         this.port = port;
         this.dir = dir;
+        this.role = role;
+        this.sentinel = sentinel;
     }
 
     /** Starts one on a free port. */
     public static RedisServer start() {
+        return start(List.of(), false);
+    }
+
+    /** Starts a replica of this master ({@code --replicaof}) on a free port; it syncs in the background. */
+    public static RedisServer replicaOf(RedisServer master) {
+        return start(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port)), false);
+    }
+
+    /**
+     * Starts a Sentinel ({@code redis-server <conf> --sentinel}) on a free port that watches this master under
+     * this name, with a quorum of one and a short down-after, so that a test can fail it over in seconds. The
+     * configuration file lives in the sentinel's own directory (Sentinel rewrites it).
+     */
+    public static RedisServer sentinel(String masterName, RedisServer master, Duration downAfter) {
+        return start(List.of(
+                "sentinel monitor " + masterName + " 127.0.0.1 " + master.port + " 1",
+                "sentinel down-after-milliseconds " + masterName + " " + downAfter.toMillis(),
+                "sentinel failover-timeout " + masterName + " " + Math.max(3000, downAfter.toMillis() * 3),
+                "sentinel parallel-syncs " + masterName + " 1"), true);
+    }
+
+    private static RedisServer start(List<String> role, boolean sentinel) {
         try {
-            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("pushgate-redis-"));
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("pushgate-redis-"), role, sentinel);
             server.launch();
             return server;
         }
@@ -78,10 +105,22 @@ public final class RedisServer implements AutoCloseable {
     private void launch() throws IOException {
         Path pidFile = dir.resolve("redis.pid");
         Files.deleteIfExists(pidFile);
-        List<String> command = new ArrayList<>(List.of(executable(),
+        List<String> command = new ArrayList<>(List.of(executable()));
+        if (sentinel) {
+            // A sentinel needs a configuration file it can rewrite; the options below apply on top of it.
+            Path config = dir.resolve("sentinel.conf");
+            Files.write(config, role);
+            command.add(config.toString());
+            command.add("--sentinel");
+        }
+        command.addAll(List.of(
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--daemonize", "yes",
                 "--pidfile", pidFile.toString(), "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(),
-                "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+                "--protected-mode", "no"));
+        if (!sentinel) {
+            command.addAll(List.of("--save", "", "--appendonly", "no"));
+            command.addAll(role);
+        }
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             if (!process.waitFor(START_WITHIN.toSeconds(), TimeUnit.SECONDS) || process.exitValue() != 0) {
@@ -132,6 +171,22 @@ public final class RedisServer implements AutoCloseable {
 
     public String uri() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** The first line of ROLE: {@code master}, {@code slave} or {@code sentinel}. */
+    public String role() {
+        List<?> reply = (List<?>) commandReply("ROLE");
+        return reply.get(0).toString();
+    }
+
+    /** One field of INFO replication ({@code master_repl_offset}, say), or null. */
+    public String replicationInfo(String field) {
+        for (String line : command("INFO", "replication").split("\r?\n")) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1).trim();
+            }
+        }
+        return null;
     }
 
     /** SIGKILL: gone at once, with everything it held (no persistence). */
@@ -237,6 +292,18 @@ public final class RedisServer implements AutoCloseable {
     public long subscribers(String redisChannel) {
         List<?> reply = (List<?>) commandReply("PUBSUB", "NUMSUB", redisChannel);
         return Long.parseLong(reply.get(1).toString());
+    }
+
+    /** PUBSUB NUMSUB for many Redis channels in one command: their subscriber counts added up. */
+    public long subscribers(List<String> redisChannels) {
+        List<String> args = new ArrayList<>(List.of("PUBSUB", "NUMSUB"));
+        args.addAll(redisChannels);
+        List<?> reply = (List<?>) commandReply(args.toArray(String[]::new));
+        long sum = 0;
+        for (int i = 1; i < reply.size(); i += 2) {
+            sum += Long.parseLong(reply.get(i).toString());
+        }
+        return sum;
     }
 
     /** PUBSUB CHANNELS pattern: the channels with at least one subscriber. */
