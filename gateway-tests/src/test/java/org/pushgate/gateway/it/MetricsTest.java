@@ -26,7 +26,7 @@ import org.pushgate.gateway.it.support.GatewayTest;
 class MetricsTest {
 
     /** A row of the table: {@code | `gateway_x_total{tag}` | meaning |}. */
-    private static final Pattern ROW = Pattern.compile("^\\| `(gateway_[a-z_]+)(?:\\{([a-z_]+)})?` \\|");
+    private static final Pattern ROW = Pattern.compile("^\\| `(gateway_[a-z_]+)(?:\\{([a-z_,]+)})?` \\|");
     /** {@code # HELP name text} in the Prometheus text format. */
     private static final Pattern HELP = Pattern.compile("^# HELP (gateway_[a-z_]+) ", Pattern.MULTILINE);
 
@@ -46,9 +46,9 @@ class MetricsTest {
             assertThat(scrape).as("HELP line of %s", name).containsPattern("(?m)^# HELP " + name + " \\S");
             Pattern sample = Pattern.compile("(?m)^" + name + "(_count|_sum|_bucket)?(\\{[^}]*})? ");
             assertThat(sample.matcher(scrape).find()).as("a sample of %s", name).isTrue();
-            if (tag != null) {
-                assertThat(scrape).as("%s carries the tag %s", name, tag)
-                        .containsPattern("(?m)^" + name + "\\{([^}]*,)?" + tag + "=\"");
+            for (String key : tag == null ? new String[0] : tag.split(",")) {
+                assertThat(scrape).as("%s carries the tag %s", name, key)
+                        .containsPattern("(?m)^" + name + "\\{([^}]*,)?" + key + "=\"");
             }
         });
     }
@@ -68,7 +68,7 @@ class MetricsTest {
         assertThat(scraped).isNotEmpty().isSubsetOf(documented);
     }
 
-    /** Metric name to its documented tag (null: none), read from the README's "## Metrics" section. */
+    /** Metric name to its documented tags, comma-separated (null: none), read from the README's "## Metrics" section. */
     static Map<String, String> documentedMetrics() throws IOException {
         List<String> lines = Files.readAllLines(readme());
         Map<String, String> metrics = new LinkedHashMap<>();
