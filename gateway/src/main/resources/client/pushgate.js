@@ -427,7 +427,6 @@ export class PushgateClient {
   _message(frame) {
     const state = this._channels.get(frame.channel);
     if (!state) return;
-    if (typeof frame.offset === 'number' && state.offset !== undefined && frame.offset <= state.offset) return; // seen
     if (typeof frame.offset === 'number') state.offset = frame.offset;
     const message = { channel: frame.channel, offset: frame.offset, data: frame.data };
     this._call(state.handlers.onMessage, message);
