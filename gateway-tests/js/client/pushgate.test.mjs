@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import WebSocket from 'ws';
+import { freezableProxy } from '../browser/harness.mjs';
 import { PushgateClient, backoffDelay, shouldReconnect, TERMINAL_CLOSE_CODES } from '../../../gateway/src/main/resources/client/pushgate.js';
 
 const GATEWAY = process.env.GATEWAY;
@@ -236,33 +236,8 @@ test('the token is refreshed before it expires: the connection outlives several 
   }
 });
 
-/** A TCP proxy to the gateway whose existing connections can be frozen (nothing forwarded either way). */
-async function freezableProxy() {
-  const target = new URL(GATEWAY);
-  const pairs = new Set();
-  const server = net.createServer((down) => {
-    const up = net.connect(Number(target.port), target.hostname);
-    const pair = { down, up };
-    pairs.add(pair);
-    down.pipe(up);
-    up.pipe(down);
-    const end = () => { down.destroy(); up.destroy(); pairs.delete(pair); };
-    down.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    freeze() { for (const { down, up } of pairs) { down.unpipe(up); up.unpipe(down); down.pause(); up.pause(); } },
-    async close() {
-      for (const { down, up } of pairs) { down.destroy(); up.destroy(); }
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 test('client-side liveness: no frame within heartbeat + grace -> a new socket, which recovers', async () => {
-  const proxy = await freezableProxy();
+  const proxy = await freezableProxy(Number(new URL(GATEWAY).port));
   const name = channel('silent');
   const client = new PushgateClient(proxy.url, {
     WebSocket, heartbeatInterval: 300, livenessGrace: 500, minReconnectDelay: 50, maxReconnectDelay: 200,
