@@ -281,6 +281,7 @@ export class PushgateClient {
     return {
       kind: 'sse',
       raw,
+      channels: names.join('\n'),
       send: () => { /* an event stream takes no commands */ },
       detach: () => {
         for (const [type, listener] of Object.entries(listeners)) raw.removeEventListener(type, listener);
@@ -296,6 +297,9 @@ export class PushgateClient {
     this._emit('connected', { transport: this._socket ? this._socket.kind : this.transport });
     if (this._socket && this._socket.kind === 'websocket') {
       for (const [channel, state] of this._channels) this._sendSubscribe(channel, state);
+    } else if (this._socket && this._socket.channels !== [...this._channels.keys()].join('\n')) {
+      this._reopen(); // (un)subscribed while this stream was being opened: its URL names other channels
+      return;
     }
     this._armRefresh();
   }
