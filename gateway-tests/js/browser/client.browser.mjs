@@ -36,6 +36,7 @@ const PAGE = `<!doctype html>
     window.client = client;
     return client.transport;
   };
+  window.PushgateClient = PushgateClient;
   window.ready = true;
 </script>`;
 
@@ -154,6 +155,19 @@ async function sseFallback() {
     await publishN(ch('sse-late'), 1, 2);
     await verdict(page, ch('sse-news'), 7, 'over SSE after a new subscribe');
     await verdict(page, ch('sse-late'), 2, 'the new channel over SSE');
+
+    // A subscribe made while the stream is being opened (its URL already built) gets a stream that has it.
+    await page.evaluate((c) => {
+      const eager = new window.PushgateClient(location.origin, { transport: 'sse' });
+      eager.on('subscribed', (e) => window.note('eager subscribed', e));
+      eager.connect();
+      eager.subscribe(c, (m) => window.record(m.channel, m.offset, 'eager'));
+      window.eager = eager;
+    }, ch('sse-eager'));
+    await until('the eager subscribe', async () => (await events(page, 'eager subscribed')).length >= 1);
+    await publishN(ch('sse-eager'), 1, 2);
+    await verdict(page, ch('sse-eager'), 2, 'a subscribe made while the stream opened');
+    await page.evaluate(() => window.eager.close());
   });
 }
 
