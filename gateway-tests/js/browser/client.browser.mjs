@@ -8,7 +8,7 @@
 //   restart-redis   GATEWAY restarted (CONTROL) on Redis, PUBLISHER another node: the page recovers what was
 //                   published while its gateway was down
 //   sse-fallback    GATEWAY, the client told to use Server-Sent Events: the same recovery through a cut (4002)
-import { PAGE_RECORD, WAIT, control, disconnects, events, freezableProxy, guarded, openPage, publish, publishN as publishTo, until, verdict } from './harness.mjs';
+import { PAGE_RECORD, WAIT, control, disconnects, events, floodUntilSlowConsumerCut, freezableProxy, guarded, openPage, publish, publishN as publishTo, until, verdict } from './harness.mjs';
 
 const GATEWAY = process.env.GATEWAY;
 const PUBLISHER = process.env.PUBLISHER || GATEWAY;
@@ -83,11 +83,7 @@ async function cuts() {
       const slowBefore = await disconnects(GATEWAY, 'slow_consumer');
       proxy.stallDownstream();
       await publishN(ch('news'), 8, 10);
-      const big = 'x'.repeat(1000000);
-      for (let round = 0; round < 20 && (await disconnects(GATEWAY, 'slow_consumer')) === slowBefore; round++) {
-        await Promise.all(Array.from({ length: 5 }, () => publish(PUBLISHER, ch('filler:big'), big)));
-      }
-      await until('the slow-consumer cut', async () => (await disconnects(GATEWAY, 'slow_consumer')) > slowBefore);
+      await floodUntilSlowConsumerCut(GATEWAY, PUBLISHER, ch('filler:big'), slowBefore);
       await publishN(ch('news'), 11, 12);
       proxy.thaw();
       await verdict(page, ch('news'), 12, 'after the slow-consumer cut');

@@ -39,6 +39,18 @@ export async function disconnects(gateway, reason) {
   return total;
 }
 
+/**
+ * Publishes 1 MB messages to `channel` (5 at a time, at most 100) until `gateway` counts one more slow-consumer
+ * cut; the proxy in front of the page must be stalled.
+ */
+export async function floodUntilSlowConsumerCut(gateway, publisher, channel, before) {
+  const big = 'x'.repeat(1000000);
+  for (let round = 0; round < 20 && (await disconnects(gateway, 'slow_consumer')) === before; round++) {
+    await Promise.all(Array.from({ length: 5 }, () => publish(publisher, channel, big)));
+  }
+  await until('the slow-consumer cut', async () => (await disconnects(gateway, 'slow_consumer')) > before);
+}
+
 /** Asks the JUnit test to stop or start the gateway (on the same port); resolves when it is done. */
 export async function control(action) {
   const response = await fetch(`${process.env.CONTROL}/${action}`, { method: 'POST' });

@@ -6,7 +6,7 @@
 //   restart-redis   GATEWAY restarted (CONTROL) on Redis, PUBLISHER another node: the stream recovers what was
 //                   published while its gateway was down
 //   restart-memory  GATEWAY restarted (CONTROL) with the embedded engine: the page gets not_recovered
-import { PAGE_RECORD, control, disconnects, events, freezableProxy, guarded, openPage, publish, publishN as publishTo, until, verdict } from './harness.mjs';
+import { PAGE_RECORD, control, disconnects, events, floodUntilSlowConsumerCut, freezableProxy, guarded, openPage, publishN as publishTo, until, verdict } from './harness.mjs';
 
 const GATEWAY = process.env.GATEWAY;
 const PUBLISHER = process.env.PUBLISHER || GATEWAY;
@@ -63,11 +63,7 @@ async function cut() {
       const slowBefore = await disconnects(GATEWAY, 'slow_consumer');
       proxy.stallDownstream();
       await publishN(ch('sse-news'), 4, 6);
-      const big = 'x'.repeat(1000000);
-      for (let round = 0; round < 20 && (await disconnects(GATEWAY, 'slow_consumer')) === slowBefore; round++) {
-        await Promise.all(Array.from({ length: 5 }, () => publish(PUBLISHER, ch('filler:sse'), big)));
-      }
-      await until('the slow-consumer cut', async () => (await disconnects(GATEWAY, 'slow_consumer')) > slowBefore);
+      await floodUntilSlowConsumerCut(GATEWAY, PUBLISHER, ch('filler:sse'), slowBefore);
       await publishN(ch('sse-news'), 7, 8);
       proxy.thaw();
       await verdict(page, ch('sse-news'), 8, 'after the slow-consumer cut, through Last-Event-ID');
