@@ -23,10 +23,16 @@ public final class RunningGateway implements AutoCloseable {
         LeakGuard.watch(probe);
     }
 
-    /** @param properties {@code key=value}; they override application.yml (passed as command-line args) */
+    /**
+     * @param properties {@code key=value}; they override application.yml (passed as command-line args). Without a
+     *                   {@code server.port} the gateway takes a free port; with one (a restart on the port a client
+     *                   reconnects to) that port.
+     */
     public static RunningGateway start(String... properties) {
         List<String> args = new ArrayList<>();
-        args.add("--server.port=0");
+        if (java.util.Arrays.stream(properties).noneMatch(property -> property.startsWith("server.port="))) {
+            args.add("--server.port=0"); // given twice, Spring would read "0,N"
+        }
         for (String property : properties) {
             args.add("--" + property);
         }
