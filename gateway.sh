@@ -46,8 +46,8 @@ if [ "${GATEWAY_AOT:-auto}" != off ] && [ -f "$aot/gateway.aot" ]; then
   fi
   if [ -z "$why" ]; then
     # shellcheck disable=SC2086 # a list of JVM options
-    # (JDK 25: Netty's native transport loads a library; allowed here, as in the training run, without a warning.)
-    exec "$java" -XX:AOTCache="$aot/gateway.aot" --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -jar "$aot/app/$(basename "$jar")" "$@"
+    # Module options must match the training run's (the JVM drops a cache made under others): none in either.
+    exec "$java" -XX:AOTCache="$aot/gateway.aot" ${JAVA_OPTS:-} -jar "$aot/app/$(basename "$jar")" "$@"
   fi
   echo "gateway.sh: not using the AOT cache $aot/gateway.aot: $why" >&2
 fi

@@ -48,7 +48,7 @@ timeout 120 "$java" -Djarmode=tools -jar "$jar" extract --destination "$aot/app"
 
 echo "== training run: $java -XX:AOTCacheOutput=... on port $port"
 # shellcheck disable=SC2086 # a list of JVM options
-"$java" -XX:AOTCacheOutput="$work/gateway.aot" --enable-native-access=ALL-UNNAMED ${TRAIN_JAVA_OPTS:-} -jar "$aot/app/$(basename "$jar")" \
+"$java" -XX:AOTCacheOutput="$work/gateway.aot" ${TRAIN_JAVA_OPTS:-} -jar "$aot/app/$(basename "$jar")" \
   --server.port="$port" >"$log" 2>&1 &
 gw=$!
 up=
