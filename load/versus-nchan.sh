@@ -43,6 +43,7 @@ QUIET_WAIT=${QUIET_WAIT:-60}
 LABEL=${LABEL:-}
 OUT_DIR=${OUT_DIR:-$LOAD_DIR/results/versus-$(date +%Y%m%d-%H%M%S)${LABEL:+-$LABEL}}
 mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)   # nginx -p needs an absolute prefix
 RUNS="$OUT_DIR/runs.jsonl"
 : >"$RUNS"
 ensure_jar
@@ -113,17 +114,23 @@ stop_server() {
   stop_pid=
   server_pid=
 }
-trap stop_server EXIT INT TERM
+trap stop_server EXIT
+trap 'exit 130' INT TERM   # (exit runs the EXIT trap: the server is stopped)
 
+passes=0
 run_pass() {   # server workload round pass idle_rss_kib
-  local server=$1 w=$2 round=$3 pass=$4 idle_rss=$5 port file load idle rc=0
+  local server=$1 w=$2 round=$3 pass=$4 idle_rss=$5 port file load idle source rc=0
+  # A loopback source address of its own per pass: a 10,000-connection pass leaves up to 10,000 ports of
+  # 127.0.0.1 in TIME_WAIT for 60 s (and other processes of the machine use its range too).
+  passes=$((passes + 1))
+  source=127.0.0.$((10 + passes % 200))
   port=$([[ $server == pushgate ]] && echo "$GATEWAY_PORT" || echo "$NCHAN_PORT")
   file="$OUT_DIR/$server-$w-r$round-p$pass.json"
   load=$(cut -d' ' -f1 /proc/loadavg)
   idle=$(idle_pct)
   # shellcheck disable=SC2046 # the workload's options are words
   java ${LOAD_JAVA_OPTS:-} -jar "$JAR" $(workload_args "$w") --target "$server" --port "$port" \
-    --server-pid "$server_pid" --warmup 0 --channel "vs-$w-r$round-p$pass" --timeout 150s --quiet --no-html \
+    --server-pid "$server_pid" --source-addresses "$source" --warmup 0 --channel "vs-$w-r$round-p$pass" --timeout 150s --quiet --no-html \
     --out "$file" >"${file%.json}.txt" 2>&1 || rc=$?
   if [[ ! -s "$file" ]]; then
     echo "   $server $w pass $pass: no result (exit $rc), see ${file%.json}.txt" >&2
