@@ -21,12 +21,13 @@
 # and JAVA_OPTS (the gateway's JDK and JVM options, through ./gateway.sh; GATEWAY_AOT=off runs without an AOT
 # cache), QUIET_WAIT (seconds, 60: before each server start, wait at most this long for the shared machine to be
 # >= 80% idle; the load average and idle share are recorded with each pass either way), LABEL (a name for the run),
-# OUT_DIR (load/results/versus-<time>). The gateway runs with its shipped defaults. Every step is bounded (a run
+# OUT_DIR (load/results/versus-<time>), REPORT_ONLY=1 (no runs: the table of the passes in OUT_DIR/runs.jsonl,
+# e.g. after appending another run's lines). The gateway runs with its shipped defaults. Every step is bounded (a run
 # has a hard timeout, servers are stopped by pid, TERM then KILL). Loopback only.
 # Exit status: 0 done (verdicts of the passes are in the table; a failed pass is marked), 2 usage, 3 broken.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-if wants_help "$@"; then sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if wants_help "$@"; then sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 (($# == 0)) || { echo "error: no arguments; the settings are environment variables (--help)" >&2; exit 2; }
 for tool in jq curl /usr/sbin/nginx; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing (apt-get install -y jq curl nginx libnginx-mod-nchan)" >&2; exit 3; }
@@ -45,7 +46,7 @@ OUT_DIR=${OUT_DIR:-$LOAD_DIR/results/versus-$(date +%Y%m%d-%H%M%S)${LABEL:+-$LAB
 mkdir -p "$OUT_DIR"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)   # nginx -p needs an absolute prefix
 RUNS="$OUT_DIR/runs.jsonl"
-: >"$RUNS"
+[[ -n "${REPORT_ONLY:-}" ]] || : >"$RUNS"
 ensure_jar
 GATEWAY_BUILD_ONLY=1 "$ROOT_DIR/gateway.sh" >/dev/null
 
@@ -151,6 +152,7 @@ run_pass() {   # server workload round pass idle_rss_kib
     + "\(.connectPerSec) conn/s, load \(.loadAverage), idle \(.idlePct)%\(if .verdict then "" else ", FAILED \(.failed)" end)"'
 }
 
+if [[ -n "${REPORT_ONLY:-}" ]]; then ROUNDS=0; fi   # REPORT_ONLY=1 OUT_DIR=...: the table of the passes already there
 echo "versus-nchan: $WORKLOADS; servers $SERVERS; $ROUNDS round(s); results in $OUT_DIR"
 echo "gateway JDK: ${JAVA_HOME:-java on the PATH} (AOT cache: ${GATEWAY_AOT:-auto}); machine $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 t_start=$(date +%s)
@@ -179,7 +181,7 @@ jq -s --arg name "$LABEL" --argjson elapsed "$elapsed" --arg cores "$(nproc)" '
   def median: map(select(. != null)) | sort | if length == 0 then null
     elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def ratio(a; b): if a == null or b == null or b == 0 then null else ((a / b) * 100 | round) / 100 end;
-  def fig: {cpuSeconds: (map(.cpuSeconds) | median), cpuMicrosPerOp: (map(.cpuMicrosPerOp) | median),
+  def fig: {operations: (map(.operations) | median), cpuSeconds: (map(.cpuSeconds) | median), cpuMicrosPerOp: (map(.cpuMicrosPerOp) | median),
             p50Ms: (map(.p50Ms) | median), p99Ms: (map(.p99Ms) | median),
             connectPerSec: (map(.connectPerSec) | median), rssPerConnBytes: (map(.rssPerConnBytes) | median),
             startedMs: (map(.startedMs) | median), loadAverage: (map(.loadAverage) | median),
@@ -194,9 +196,9 @@ jq -s --arg name "$LABEL" --argjson elapsed "$elapsed" --arg cores "$(nproc)" '
 
 jq -r '
   def f: if . == null then "-" elif (. | type) == "number" and . >= 100 then (. | round | tostring) else tostring end;
-  "| workload | pass | server CPU s (gw / nchan = ratio) | CPU us per op (gw / nchan = ratio) | p50 ms (gw / nchan) | p99 ms (gw / nchan = ratio) | conn/s (gw / nchan = ratio) | RSS B/conn (gw / nchan) | load avg |",
-  "|---|---|---|---|---|---|---|---|---|",
-  (.rows[] | "| \(.workload) | \(.pass) | \(.pushgate.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.ratio.cpu | f)x | \(.pushgate.cpuMicrosPerOp | f) / \(.nchan.cpuMicrosPerOp | f) = \(.ratio.cpuPerOp | f)x | \(.pushgate.p50Ms | f) / \(.nchan.p50Ms | f) | \(.pushgate.p99Ms | f) / \(.nchan.p99Ms | f) = \(.ratio.p99 | f)x | \(.pushgate.connectPerSec | f) / \(.nchan.connectPerSec | f) = \(.ratio.connectPerSec | f)x | \(.pushgate.rssPerConnBytes | f) / \(.nchan.rssPerConnBytes | f) | \(.pushgate.loadAverage | f) / \(.nchan.loadAverage | f) |"),
+  "| workload | pass | work done: deliveries or connections (gw / nchan) | server CPU s (gw / nchan = ratio) | CPU us per op (gw / nchan = ratio) | p50 ms (gw / nchan) | p99 ms (gw / nchan = ratio) | conn/s (gw / nchan = ratio) | RSS B/conn (gw / nchan) | load avg |",
+  "|---|---|---|---|---|---|---|---|---|---|",
+  (.rows[] | "| \(.workload) | \(.pass) | \(.pushgate.operations | f) / \(.nchan.operations | f) | \(.pushgate.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.ratio.cpu | f)x | \(.pushgate.cpuMicrosPerOp | f) / \(.nchan.cpuMicrosPerOp | f) = \(.ratio.cpuPerOp | f)x | \(.pushgate.p50Ms | f) / \(.nchan.p50Ms | f) | \(.pushgate.p99Ms | f) / \(.nchan.p99Ms | f) = \(.ratio.p99 | f)x | \(.pushgate.connectPerSec | f) / \(.nchan.connectPerSec | f) = \(.ratio.connectPerSec | f)x | \(.pushgate.rssPerConnBytes | f) / \(.nchan.rssPerConnBytes | f) | \(.pushgate.loadAverage | f) / \(.nchan.loadAverage | f) |"),
   "",
   "\(.cores) cores; \(.elapsedSeconds) s; medians of \(.rows[0].pushgate.rounds // .rows[0].nchan.rounds) round(s)\(if .name != "" then "; " + .name else "" end)"' \
   "$OUT_DIR/summary.json" | tee "$OUT_DIR/table.md"
