@@ -200,6 +200,6 @@ jq -r '
   "|---|---|---|---|---|---|---|---|---|---|",
   (.rows[] | "| \(.workload) | \(.pass) | \(.pushgate.operations | f) / \(.nchan.operations | f) | \(.pushgate.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.ratio.cpu | f)x | \(.pushgate.cpuMicrosPerOp | f) / \(.nchan.cpuMicrosPerOp | f) = \(.ratio.cpuPerOp | f)x | \(.pushgate.p50Ms | f) / \(.nchan.p50Ms | f) | \(.pushgate.p99Ms | f) / \(.nchan.p99Ms | f) = \(.ratio.p99 | f)x | \(.pushgate.connectPerSec | f) / \(.nchan.connectPerSec | f) = \(.ratio.connectPerSec | f)x | \(.pushgate.rssPerConnBytes | f) / \(.nchan.rssPerConnBytes | f) | \(.pushgate.loadAverage | f) / \(.nchan.loadAverage | f) |"),
   "",
-  "\(.cores) cores; \(.elapsedSeconds) s; medians of \(.rows[0].pushgate.rounds // .rows[0].nchan.rounds) round(s)\(if .name != "" then "; " + .name else "" end)"' \
+  "\(.cores) cores; \(.elapsedSeconds) s; medians of \([.rows[0].pushgate.rounds, .rows[0].nchan.rounds] | max) round(s)\(if .name != "" then "; " + .name else "" end)"' \
   "$OUT_DIR/summary.json" | tee "$OUT_DIR/table.md"
 echo "wrote $OUT_DIR/summary.json, $OUT_DIR/table.md, $RUNS"
