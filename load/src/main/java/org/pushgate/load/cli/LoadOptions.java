@@ -55,6 +55,14 @@ public final class LoadOptions {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "this help")
     boolean helpRequested;
 
+    @Option(names = "--target", paramLabel = "pushgate|nchan",
+            description = "the server: this gateway, or nginx with Nchan (load/nchan/nginx.conf: subscribers on "
+                    + "/sub/{channel}, POST /pub/{channel} with the raw body) (default ${DEFAULT-VALUE})")
+    String targetText = "pushgate";
+
+    /** --target. */
+    public org.pushgate.load.server.Target target = org.pushgate.load.server.Target.PUSHGATE;
+
     @Option(names = "--host", paramLabel = "H", description = "gateway host, loopback only (default ${DEFAULT-VALUE})")
     public String host = "127.0.0.1";
 
@@ -322,6 +330,7 @@ public final class LoadOptions {
 
     /** Checks what the types alone cannot; called once the command line is parsed. */
     void validate() {
+        target = org.pushgate.load.server.Target.of(targetText); // (java.lang.annotation.Target is imported here)
         range("port", port, 1, 65535);
         range("connections", connections, 0, 10_000_000);
         range("rate", rate, 0, 1e7);
@@ -401,6 +410,9 @@ public final class LoadOptions {
             throw new IllegalArgumentException("at most " + LORIS_SOCKETS_PER_PROCESS + " half-finished sockets per "
                     + "generator process (20,000 open files here): use --processes " + ((connections
                     + LORIS_SOCKETS_PER_PROCESS - 1) / LORIS_SOCKETS_PER_PROCESS));
+        }
+        if (!target.isJvm() && !List.of("connect", FANOUT.id(), CHANNELS.id()).contains(scenario)) {
+            throw new IllegalArgumentException("--target " + target.id() + " runs connect, fanout and channels only");
         }
         if (durationMs <= 0) {
             throw new IllegalArgumentException("--duration must be positive");

@@ -14,6 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Recorder;
 import org.pushgate.load.cli.LoadOptions;
 import org.pushgate.load.report.Percentiles;
+import org.pushgate.load.server.Target;
 import org.pushgate.load.worker.FailureCause;
 
 import io.netty.buffer.Unpooled;
@@ -23,7 +24,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * Publishes at a steady rate through {@code POST /api/publish}, with at most {@code --publish-concurrency}
+ * Publishes at a steady rate through {@code POST /api/publish} (or the {@code --target}'s publish URL), with at most {@code --publish-concurrency}
  * requests in flight. Each message carries its send time ({@code System.nanoTime()} taken just before the request
  * is written) and its phase, so that subscribers measure publish-to-receive latency per phase. When the gateway
  * cannot keep up, the publisher falls behind its schedule rather than queueing without bound; the largest lag
@@ -68,6 +69,10 @@ public final class Publisher {
                 .responseTimeout(Duration.ofSeconds(10))
                 .headers(h -> {
                     h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                    if (o.target == Target.NCHAN) {
+                        // Nchan answers with its own figures ("subscribers") as JSON when asked to.
+                        h.set(HttpHeaderNames.ACCEPT, "application/json");
+                    }
                     if (o.apiKey != null) {
                         h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + o.apiKey);
                     }
@@ -130,10 +135,10 @@ public final class Publisher {
                       LongAdder ok, LongAdder subscribers, Recorder rtt, Semaphore inflight) {
         String channel = channelFor(seq);
         long t0 = System.nanoTime();
-        byte[] body = Frames.publishBody(channel, Frames.data(t0, seq, phase, pad)).getBytes(StandardCharsets.UTF_8);
+        byte[] body = o.target.publishBody(channel, Frames.data(t0, seq, phase, pad)).getBytes(StandardCharsets.UTF_8);
         // A Mono body is sent as one message with its Content-Length.
         http.post()
-                .uri("/api/publish")
+                .uri(o.target.publishUri(channel))
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                 .responseSingle((resp, bytes) -> bytes.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
                         .map(text -> new Object[] {resp.status().code(), text}))
@@ -142,7 +147,7 @@ public final class Publisher {
                 .subscribe(reply -> {
                     rtt.recordValue(Percentiles.clampMicros((System.nanoTime() - t0) / 1000));
                     int status = (Integer) reply[0];
-                    if (status == 200) {
+                    if (o.target.accepted(status)) {
                         ok.increment();
                         okTotal.increment();
                         perChannel.incrementAndGet((int) (seq % perChannel.length()));

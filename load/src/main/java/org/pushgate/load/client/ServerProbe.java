@@ -39,6 +39,9 @@ public final class ServerProbe {
 
     /** One scrape of /actuator/prometheus; empty (and a single warning) when the gateway does not answer it. */
     public PrometheusText scrape() {
+        if (!o.target.isJvm()) {
+            return PrometheusText.empty(); // no /actuator there: not a failure worth a warning or a request
+        }
         try {
             String body = http.get().uri("/actuator/prometheus")
                     .responseSingle((resp, bytes) -> resp.status().code() == 200
@@ -90,7 +93,7 @@ public final class ServerProbe {
 
     /** Full GC in the gateway, then its heap used (bytes); -1 without --server-pid or when jcmd fails. */
     public long heapAfterGc() {
-        if (!hasPid()) {
+        if (!hasPid() || !o.target.isJvm()) {
             return -1;
         }
         String gc = jcmd("GC.run");

@@ -24,8 +24,10 @@ final class ConnectScenario {
         long heapBefore = r.probe.heapAfterGc();
         long rssBefore = r.probe.rssBytes();
 
+        double cpuBefore = r.serverCpuSeconds();
         r.startWorkers();
         r.awaitReady();
+        double cpuRamp = r.serverCpuSeconds() - cpuBefore;
         r.progress.phase("hold");
         long holdStart = System.nanoTime();
         r.sleep(Math.max(0, o.durationMs - 1_500));
@@ -45,6 +47,7 @@ final class ConnectScenario {
         r.scrapeAfter();
 
         r.connections(m, o.connections);
+        r.serverCpu("ramp", cpuRamp, m.c("opened"), "connection");
         r.checkConnections(m, o.connections);
         long dropped = m.sum("serverClosesFast");
         r.report.check("connections held", dropped == 0,

@@ -31,10 +31,12 @@ final class FanoutScenario {
         r.progress.publisher(r.publisher);
         warmUp(r);
         r.progress.phase("measure");
+        double cpuBefore = r.serverCpuSeconds();
         Publisher.PhaseResult res = r.publisher.run(1, o.durationMs, r.deadlineNanos);
         r.progress.phase("drain");
         long openGuess = r.progress.last().count("open");
         r.drain("received1", res.ok() * (o.scenario.equals("fanout") ? openGuess : Math.max(1, openGuess / o.channels)), 5_000);
+        double cpuAfter = r.serverCpuSeconds();
 
         Merged m = r.stopWorkers();
         r.scrapeAfter();
@@ -43,6 +45,7 @@ final class FanoutScenario {
 
         long expected = expected(o, res, m);
         long received = m.c("received1");
+        r.serverCpu("measure and drain", cpuAfter - cpuBefore, received, "delivery");
         publishSection(r, res, "publish");
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("expected", expected);

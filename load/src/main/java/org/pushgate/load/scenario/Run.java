@@ -12,6 +12,7 @@ import org.pushgate.load.client.Publisher;
 import org.pushgate.load.client.ServerProbe;
 import org.pushgate.load.report.Percentiles;
 import org.pushgate.load.report.Report;
+import org.pushgate.load.server.ServerCpu;
 import org.pushgate.load.worker.CpuMeter;
 import org.pushgate.load.worker.FailureCause;
 import org.pushgate.load.worker.Merged;
@@ -53,6 +54,7 @@ final class Run implements AutoCloseable {
         target.put("host", o.host);
         target.put("port", o.port);
         target.put("path", o.path);
+        target.put("server", o.target.id());
         report.put("target", target);
         report.put("options", new LinkedHashMap<>(o.given));
         for (String w : Limits.check(total, processes, Math.max(1, sources.size()), Limits.openFiles(), Limits.portRange())) {
@@ -151,6 +153,30 @@ final class Run implements AutoCloseable {
             }
             sleep(200);
         }
+    }
+
+    /** The server's CPU seconds so far (/proc, with --server-pid), NaN without: the start of a measured window. */
+    double serverCpuSeconds() {
+        return ServerCpu.seconds(o.serverPid);
+    }
+
+    /**
+     * The server's CPU {@code seconds} (the difference of two {@link #serverCpuSeconds()}) over the window named
+     * {@code window}, and per operation: the figure a side-by-side comparison (load/versus-nchan.sh) divides.
+     */
+    void serverCpu(String window, double seconds, long operations, String operation) {
+        if (Double.isNaN(seconds)) {
+            return;
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("window", window);
+        c.put("seconds", Percentiles.round(seconds, 3));
+        c.put("operations", operations);
+        c.put("operation", operation);
+        c.put("microsPerOperation", operations > 0 ? Percentiles.round(seconds * 1e6 / operations, 3) : null);
+        report.put("serverCpu", c);
+        report.summary.put("server CPU (" + window + ")", Percentiles.round(seconds, 2) + " s"
+                + (operations > 0 ? ", " + c.get("microsPerOperation") + " us per " + operation : ""));
     }
 
     /** The connections section and summary lines, from the merged worker reports. */

@@ -13,7 +13,8 @@ public final class Scenarios {
 
     /** Exit status: 0 the verdict passed, 1 it failed, 3 the run broke. */
     public static int run(LoadOptions o) {
-        System.out.println("pushgate load: " + o.scenario + " against ws://" + o.host + ":" + o.port + o.path
+        System.out.println("pushgate load: " + o.scenario + " against " + o.target.id() + " at ws://" + o.host + ":"
+                + o.port + o.target.subscriberUri(o.path, "{channel}").replace("%7B", "{").replace("%7D", "}")
                 + " (hard limit " + o.hardTimeoutMs() / 1000 + " s)");
         try (Run r = new Run(o)) {
             return switch (Scenario.valueOf(o.scenario.toUpperCase(Locale.ROOT))) {

@@ -1,7 +1,5 @@
 package org.pushgate.load.worker;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.pushgate.load.cli.LoadOptions;
 import org.pushgate.load.client.Frames;
 import org.pushgate.load.report.Percentiles;
+import org.pushgate.load.server.Target;
 
 import reactor.core.publisher.Mono;
 
@@ -49,10 +48,11 @@ final class Worker {
     }
 
     private String uriFor(int globalIndex) {
-        if (o.scenario.equals("connect")) {
+        // connect subscribes only when --channel is given (a Nchan subscriber always names its channel).
+        if (o.scenario.equals("connect") && o.target == Target.PUSHGATE && !o.given.containsKey("channel")) {
             return o.path;
         }
-        return o.path + "?channel=" + URLEncoder.encode(o.channelOf(globalIndex), StandardCharsets.UTF_8);
+        return o.target.subscriberUri(o.path, o.channelOf(globalIndex));
     }
 
     private long inflight() {
@@ -105,7 +105,7 @@ final class Worker {
     private void startOne(int local) {
         int global = o.indexOffset + local;
         boolean slow = o.isSlowIndex(global);
-        WsConnection c = new WsConnection(global, slow, uriFor(global), List.of(), stats);
+        WsConnection c = new WsConnection(global, slow, uriFor(global), List.of(), stats, o.target.rawFrames());
         synchronized (conns) {
             conns.add(c);
         }

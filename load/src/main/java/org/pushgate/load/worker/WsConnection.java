@@ -34,6 +34,8 @@ final class WsConnection {
     private final String uri;
     private final List<String> initialFrames;
     private final WorkerStats stats;
+    /** Every text frame is a message's data (Nchan): no envelope to look into. */
+    private final boolean rawFrames;
 
     private volatile Connection connection;
     private volatile WebsocketOutbound out;
@@ -50,6 +52,11 @@ final class WsConnection {
     private final Sinks.Empty<Void> endSignal = Sinks.empty();
 
     WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats) {
+        this(index, slow, uri, initialFrames, stats, false);
+    }
+
+    WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats, boolean rawFrames) {
+        this.rawFrames = rawFrames;
         this.index = index;
         this.slow = slow;
         this.uri = uri;
@@ -291,7 +298,7 @@ final class WsConnection {
     }
 
     void onText(CharSequence text) {
-        if (Frames.stringFieldIs(text, "op", "message")) {
+        if (rawFrames || Frames.stringFieldIs(text, "op", "message")) {
             onMessage(text); // the hot path: no String made
             return;
         }
