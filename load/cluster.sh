@@ -207,10 +207,12 @@ summary=$(awk -v g="$gateways" -v r="$redises" -v hz="$hz" -v cores="$(nproc)" '
 gen_json="$dir/generator.json"
 [[ -s "$gen_json" ]] || echo '{}' >"$gen_json"
 redis_json=$(for s in "${redis_stats[@]}"; do echo "$s"; done | jq -R -s 'split("\n") | map(select(length > 0) | split(" ") | {evalshaCalls: (.[0] | tonumber), evalshaUsecPerCall: (.[1] | tonumber)})')
-jq -n --argjson s "$summary" --argjson g "$(cat "$gen_json")" --argjson rs "$redis_json" \
+# The generator's report goes in as a file: at 45,000 connections it is too long for an argument.
+jq -n --argjson s "$summary" --slurpfile gs "$gen_json" --argjson rs "$redis_json" \
   --arg scenario "$scenario" --arg args "$*" --arg lb "$load_before" --arg la "$load_after" --arg dir "$dir" \
   --argjson gp "$(printf '%s\n' "${gw_ports[@]}" | jq -s .)" --argjson rp "$(printf '%s\n' "${redis_ports[@]}" | jq -s .)" \
   --arg gopts "${GATEWAY_JAVA_OPTS:--Xmx1g}" --arg gargs "${GATEWAY_ARGS:-}" --argjson rc "$rc" '
+  $gs[0] as $g |
   {scenario: $scenario, generatorArguments: $args, exitStatus: $rc, directory: $dir,
    gatewayJavaOptions: $gopts, gatewayArguments: $gargs,
    machine: {cores: $s.cores, loadAverageBefore: $lb, loadAverageAfter: $la,

@@ -31,6 +31,16 @@ class StreamClientTest {
         done.setBoolean(c, false);
     }
 
+    /** A client that held offset 10 of epoch e1 and subscribed again with since: the reply names {@code top}. */
+    private static StreamClient recoveredFrom10(StreamClient.Tally t, String epoch, long top, boolean recovered)
+            throws Exception {
+        StreamClient c = subscribedAt(t, 10);
+        recovering(c);
+        c.onText("{\"op\":\"subscribed\",\"channel\":\"c\",\"id\":1,\"epoch\":\"" + epoch + "\",\"offset\":" + top
+                + ",\"recovered\":" + recovered + "}");
+        return c;
+    }
+
     @Test
     void aFirstSubscribeHoldsTheRepliedPosition() {
         StreamClient.Tally t = new StreamClient.Tally();
@@ -45,9 +55,7 @@ class StreamClientTest {
     @Test
     void aRecoveryIsDoneAtTheRepliedTopAndCountsTheMissedMessages() throws Exception {
         StreamClient.Tally t = new StreamClient.Tally();
-        StreamClient c = subscribedAt(t, 10);
-        recovering(c);
-        c.onText("{\"op\":\"subscribed\",\"channel\":\"c\",\"id\":1,\"epoch\":\"e1\",\"offset\":13,\"recovered\":true}");
+        StreamClient c = recoveredFrom10(t, "e1", 13, true);
         assertThat(c.done).isFalse();
         message(c, 11);
         message(c, 12);
@@ -64,9 +72,7 @@ class StreamClientTest {
     @Test
     void aGapAndADuplicateAreCounted() throws Exception {
         StreamClient.Tally t = new StreamClient.Tally();
-        StreamClient c = subscribedAt(t, 10);
-        recovering(c);
-        c.onText("{\"op\":\"subscribed\",\"channel\":\"c\",\"id\":1,\"epoch\":\"e1\",\"offset\":14,\"recovered\":true}");
+        StreamClient c = recoveredFrom10(t, "e1", 14, true);
         message(c, 11);
         message(c, 11);
         message(c, 13);
@@ -79,9 +85,7 @@ class StreamClientTest {
     @Test
     void notRecoveredIsDoneAtOnceAndTakesTheNewPosition() throws Exception {
         StreamClient.Tally t = new StreamClient.Tally();
-        StreamClient c = subscribedAt(t, 10);
-        recovering(c);
-        c.onText("{\"op\":\"subscribed\",\"channel\":\"c\",\"id\":1,\"epoch\":\"e2\",\"offset\":500,\"recovered\":false}");
+        StreamClient c = recoveredFrom10(t, "e2", 500, false);
         assertThat(c.done).isTrue();
         assertThat(c.recovered).isFalse();
         assertThat(c.offset).isEqualTo(500);
