@@ -66,9 +66,9 @@ final class Channel {
 
     /**
      * The subscribers served by one executor. Its {@code slots} and {@code size} belong to the executor: only tasks on
-     * it touch them, the fan-out's among them, so they need no lock and no copy. An executor must run its tasks one at a time, in
-     * order, and defer a task submitted from inside a running one (as event loops do), so that a leave never
-     * reorders the array under a fan-out that is walking it.
+     * it touch them, the fan-out's among them, so they need no lock and no copy. An executor must run its tasks one at
+     * a time, in order, and defer a task submitted from inside a running one (as event loops do), so that a leave
+     * never reorders the array under a fan-out that is walking it.
      */
     private static final class Group {
         private static final int MIN_CAPACITY = 4;
