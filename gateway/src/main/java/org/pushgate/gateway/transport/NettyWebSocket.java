@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
@@ -112,9 +113,18 @@ final class NettyWebSocket implements ConnectionSocket {
         return FrameWriter.send(channel, frames, FrameWriter::webSocketFrame);
     }
 
+    /**
+     * The close frame is made and written on the channel's event loop. Reactor Netty's {@code sendClose} releases its
+     * frame when the close is cancelled (our liveness timeout on a peer that does not take it, or the pipeline's
+     * end); written from another thread, the write is only queued, and a cancel before it runs freed the frame under
+     * the queued write: one "Failed to release a message: CloseWebSocketFrame(freed)" stack trace per closed
+     * connection on a lagging node (docs/benchmarks.md, gateway issue 8). On the loop the write is done, and the
+     * frame encoded, before any cancel can arrive; a cancel before the loop runs the task makes no frame at all.
+     */
     @Override
     public Mono<Void> close(int code, String reason) {
-        return out.sendClose(code, reason);
+        Mono<Void> close = Mono.defer(() -> out.sendClose(code, reason));
+        return channel.eventLoop().inEventLoop() ? close : close.subscribeOn(Schedulers.fromExecutor(channel.eventLoop()));
     }
 
     @Override
