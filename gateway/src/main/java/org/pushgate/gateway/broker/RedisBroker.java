@@ -216,6 +216,28 @@ final class RedisBroker implements Broker, NodeSubscriptions, BrokerSubscription
         shardOf(channel).subscriptions.closed(channel);
     }
 
+    /**
+     * On the hub's draining thread: the channel's stream handed out an offset twice under {@code epoch} (it lost
+     * writes). Moves it to a new epoch at Redis (only if it still stands at that one, so every node that saw the
+     * repeat agrees on one new epoch), then hands the new position to the hub, whose subscribers are told their
+     * state is insufficient; their recovery with the old epoch answers {@code recovered:false}. Until the answer
+     * comes, repeats are dropped as before. A failed attempt is logged; the next repeat tries again.
+     */
+    @Override
+    public void lostWrites(String channel, String epoch) {
+        RedisShard shard = shardOf(channel);
+        shard.renewEpoch(channel, epoch, policy.ttlOf(channel))
+                .timeout(settings.timeout())
+                .subscribe(position -> {
+                    if (!position.epoch().equals(epoch)) {
+                        log.warn("redis {}: stream {} handed out offsets again under epoch {} (lost writes): now at {}",
+                                shard.name, channel, epoch, position);
+                    }
+                    hub.catchUp(channel, position.epoch(), position.offset());
+                }, error -> log.warn("redis {}: moving stream {} off epoch {} failed: {}", shard.name, channel, epoch,
+                        error.toString()));
+    }
+
     // ---- BrokerSubscriptions
 
     @Override

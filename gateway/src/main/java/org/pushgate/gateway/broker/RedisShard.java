@@ -45,6 +45,7 @@ final class RedisShard {
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final RedisScript PUBLISH = RedisScript.load("publish.lua");
     private static final RedisScript HISTORY = RedisScript.load("history.lua");
+    private static final RedisScript RENEW_EPOCH = RedisScript.load("renew-epoch.lua");
     private static final Duration PING_EVERY = Duration.ofSeconds(1);
 
     /** Where the shard reports; called on Lettuce's threads. */
@@ -233,6 +234,14 @@ final class RedisShard {
                     boolean complete = limit == 0 ? since >= top.offset() : n <= limit;
                     return new History(top, List.copyOf(messages), complete);
                 });
+    }
+
+    /** Moves the stream to a new epoch if it still stands at {@code seen}; its position now. See renew-epoch.lua. */
+    Mono<StreamPosition> renewEpoch(String channel, String seen, Duration ttl) {
+        return Mono.defer(() -> RENEW_EPOCH.run(connection().reactive(), keys(channel),
+                        seen.getBytes(StandardCharsets.US_ASCII), Epochs.candidate().getBytes(StandardCharsets.US_ASCII),
+                        ascii(ttl.toMillis())))
+                .map(reply -> new StreamPosition((Long) reply.get(0), text(reply.get(1))));
     }
 
     private String[] keys(String channel) {

@@ -120,11 +120,24 @@ final class Channel {
     // follow it (a hole, a new epoch) reveals that this node missed something, and subscribers are told.
     private String lastEpoch;
     private long lastOffset;
+    // The highest offset this node received as a message (not learned from a catch-up) under deliveredEpoch. The
+    // broker hands one channel's messages over in offset order, once each, so a message at or below it under the
+    // same epoch means the stream handed that offset out twice: it lost writes (see lostWrites). A message at or
+    // below lastOffset but above this is the harmless repeat of a position a catch-up already announced.
+    private String deliveredEpoch;
+    private long delivered;
     private final HubEvents events;
+    private final java.util.function.Consumer<String> lostWrites;
 
     Channel(String name, HubEvents events) {
+        this(name, events, epoch -> { });
+    }
+
+    /** @param lostWrites told the epoch of a stream that handed out an offset twice (NodeSubscriptions#lostWrites) */
+    Channel(String name, HubEvents events, java.util.function.Consumer<String> lostWrites) {
         this.name = name;
         this.events = events;
+        this.lostWrites = lostWrites;
     }
 
     /** Fans out a message at the offset the broker assigned; calls for one channel come in offset order. */
@@ -158,10 +171,17 @@ final class Channel {
                     fanOut(p.epoch(), p.offset(), p.data(), p.result());
                 }
                 else if (lastEpoch.equals(p.epoch()) && p.offset() <= lastOffset) {
-                    emit(p.result(), 0); // already fanned out (a duplicate delivery): nothing to do
+                    if (p.epoch().equals(deliveredEpoch) && p.offset() <= delivered) {
+                        // The offset was already received as a message: the stream reuses offsets under this epoch.
+                        // Dropped here; the broker moves the stream to a new epoch and then tells the subscribers
+                        // (a catch-up at the new epoch), so that no recovery with this epoch succeeds any more.
+                        lostWrites.accept(p.epoch());
+                    }
+                    emit(p.result(), 0); // already fanned out (or announced by a catch-up): nothing to do
                 }
                 else {
                     tellInsufficient(p.epoch(), p.offset());
+                    received(p.epoch(), p.offset());
                     emit(p.result(), 0);
                 }
             }
@@ -188,9 +208,15 @@ final class Channel {
         }
     }
 
+    private void received(String epoch, long offset) {
+        deliveredEpoch = epoch;
+        delivered = offset;
+    }
+
     private void fanOut(String epoch, long offset, byte[] data, Sinks.One<Integer> result) {
         lastEpoch = epoch;
         lastOffset = offset;
+        received(epoch, offset);
         Group[] targets = groups;
         OutboundFrame frame = ServerFrames.message(name, offset, data);
         if (size >= SHARE_WIRE_FROM) {

@@ -71,7 +71,7 @@ public final class LocalHub implements Hub {
         channels.compute(channel, (name, existing) -> {
             Channel target = existing;
             if (target == null) {
-                target = new Channel(name, events);
+                target = new Channel(name, events, epoch -> node.lostWrites(name, epoch));
                 node.opened(name); // inside the key's step: opened and closed for one channel never overlap
             }
             added[0] = target.add(subscriber);

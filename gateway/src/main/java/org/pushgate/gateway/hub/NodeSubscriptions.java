@@ -33,6 +33,17 @@ public interface NodeSubscriptions {
         return Recheck.IN_STEP;
     }
 
+    /**
+     * The channel's stream handed this node a message at an offset it had already fanned out under the same epoch:
+     * the stream lost acknowledged writes (a Redis failover to a replica that lagged) and now hands their offsets
+     * out again. The broker must move the stream to a new epoch, so that no client is told {@code recovered:true}
+     * across the lost messages, and then tell the hub ({@link Hub#catchUp}) so its subscribers learn of it. Called
+     * on the hub's draining thread for the channel, possibly once per repeated message; must not block and must
+     * not call back into the hub before returning.
+     */
+    default void lostWrites(String channel, String epoch) {
+    }
+
     /** A node whose publishes reach its hub directly (the memory engine). */
     NodeSubscriptions NONE = new NodeSubscriptions() {
         @Override

@@ -133,6 +133,52 @@ class RedisBrokerTest {
         await("live deliveries again", () -> hub.delivered("k:a").size() == 2);
     }
 
+    /**
+     * A stream that lost writes (a failover to a lagging replica: its offset went back under the same epoch): a
+     * position beyond its top never recovers; once two nodes both report the repeat, both move it to ONE new epoch
+     * (only the first report changes it), its old history is gone, and the old epoch no longer recovers.
+     */
+    @Test
+    void aStreamThatLostWritesMovesToOneNewEpochWhateverHowManyNodesReportIt() {
+        RedisServer redis = redis();
+        RecordingHub first = new RecordingHub();
+        RecordingHub second = new RecordingHub();
+        RedisBroker a = broker(first, redis);
+        RedisBroker b = broker(second, redis);
+        Duration wait = Duration.ofSeconds(5);
+        StreamPosition top = null;
+        for (int n = 1; n <= 4; n++) {
+            top = a.publish("lost:a", json("{\"n\":" + n + "}")).block(wait).position();
+        }
+        String epoch = top.epoch();
+        // What the new master holds: the first two publishes only, same epoch.
+        redis.command("HSET", "pushgate:meta:lost:a", "o", "2");
+        redis.command("DEL", "pushgate:stream:lost:a");
+        redis.command("XADD", "pushgate:stream:lost:a", "1-0", "d", "{\"n\":1}");
+        redis.command("XADD", "pushgate:stream:lost:a", "2-0", "d", "{\"n\":2}");
+        History beyond = a.history("lost:a", 4, 10).block(wait);
+        assertThat(beyond.top()).isEqualTo(new StreamPosition(2, epoch));
+        assertThat(beyond.continuousFrom(4, epoch)).as("since beyond the top under the same epoch").isFalse();
+
+        a.publish("lost:a", json("{\"n\":30}")).block(wait); // offset 3 again
+        a.lostWrites("lost:a", epoch);
+        b.lostWrites("lost:a", epoch);
+        await("both nodes told the new position", () -> first.catchUps("lost:a").size() == 1 && second.catchUps("lost:a").size() == 1,
+                () -> first.calls("lost:a") + " / " + second.calls("lost:a"));
+        RecordingHub.Call renewed = first.catchUps("lost:a").get(0);
+        assertThat(renewed.epoch()).isNotEqualTo(epoch);
+        assertThat(renewed.offset()).isEqualTo(3);
+        assertThat(second.catchUps("lost:a").get(0)).isEqualTo(renewed);
+
+        History old = b.history("lost:a", 2, 10).block(wait);
+        assertThat(old.top()).isEqualTo(new StreamPosition(3, renewed.epoch()));
+        assertThat(old.messages()).as("the old epoch's history is dropped").isEmpty();
+        assertThat(old.continuousFrom(2, epoch)).isFalse();
+        StreamPosition next = b.publish("lost:a", json("{}")).block(wait).position();
+        assertThat(next).isEqualTo(new StreamPosition(4, renewed.epoch()));
+        assertThat(b.history("lost:a", 3, 10).block(wait).continuousFrom(3, renewed.epoch())).isTrue();
+    }
+
     @Test
     void whenRedisIsPausedPublishesFailInTimeAndFlowAgainWhenItResumes() {
         RedisServer redis = redis();
