@@ -4,7 +4,7 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
- * Two short internal locks that Reactor's and Netty's own BlockHound integrations do not list yet, and that
+ * Three short internal locks that Reactor's and Netty's own BlockHound integrations do not list yet, and that
  * this gateway takes on its event loops under load:
  * <ul>
  *   <li>Disposing a periodic scheduler task ({@code Flux.interval}: {@code PeriodicWorkerTask},
@@ -14,6 +14,15 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *   <li>Netty 4.2's default {@code AdaptivePoolingAllocator} takes a magazine's write lock when it frees or
  *       grows its magazines ({@code Magazine.free}, {@code MagazineGroup.free}); Netty allows its other
  *       allocator locks.</li>
+ *   <li>Lettuce (6.8.x) guards every command write with {@code io.lettuce.core.protocol.SharedLock}, whose
+ *       state guard is a {@code ReentrantLock}: {@code incrementWriters} (each write, from whichever thread
+ *       writes: our event loops, the subscription worker) and {@code doExclusive} (channel active/inactive,
+ *       close) take it briefly; Lettuce has no BlockHound integration. Here a throw is fatal in a worse way:
+ *       {@code DefaultEndpoint.write} calls {@code incrementWriters} inside its {@code try} and
+ *       {@code decrementWriters} in the {@code finally}, so a BlockHound error thrown by the contended
+ *       {@code lock()} decrements a count that was never incremented. The writer count goes negative and stays
+ *       so; every later write and the connection's {@code closeAsync} then busy-spin forever in
+ *       {@code SharedLock} (seen as a full build hung in {@code RedisShard.stop} for 18 minutes).</li>
  * </ul>
  * Without these entries BlockHound does worse than raise a false alarm: it throws from inside the lock's
  * {@code acquire}, which in JDK 17 leaves the failed waiter queued, so the lock's next release wakes a thread
@@ -32,5 +41,7 @@ public final class LibraryLocksBlockHoundIntegration implements BlockHoundIntegr
         }
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "free");
+        builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+        builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
     }
 }

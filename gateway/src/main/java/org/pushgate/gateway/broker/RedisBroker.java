@@ -132,7 +132,13 @@ final class RedisBroker implements Broker, NodeSubscriptions, BrokerSubscription
                         r.shutdown(0, settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
                                 .addListener(future -> shutDown.complete(null));
                     }
-                    return shutDown;
+                    // A Lettuce thread stuck on an endpoint lock (see RedisShard.stop) never terminates: give up.
+                    return shutDown.orTimeout(2 * settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                            .exceptionally(error -> {
+                                log.warn("redis broker: Lettuce's threads did not stop within {}; giving up on them",
+                                        settings.timeout().multipliedBy(2));
+                                return null;
+                            });
                 })
                 .whenComplete((done, error) -> callback.run());
     }

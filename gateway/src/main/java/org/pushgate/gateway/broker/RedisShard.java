@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,30 +175,66 @@ final class RedisShard {
         return c.reactive().ping().map("PONG"::equals).timeout(timeout).onErrorReturn(false);
     }
 
-    /** Closes both connections and the client without blocking; completes when they are closed. */
+    /**
+     * Closes both connections and the client; never blocks or spins the caller, and completes within about
+     * twice the broker timeout whatever Lettuce does.
+     *
+     * <p>Lettuce's {@code closeAsync} is synchronous up to the endpoint's exclusive lock, and that lock busy-waits
+     * without bound when its writer count has leaked (Lettuce issues #2905, #3804, #3880). So the closes run on
+     * a thread of their own (a daemon, one per stop: a thread stuck in that spin cannot be reused or
+     * interrupted), and after the broker timeout this node gives up on them, logs it, and shuts the client
+     * down (also bounded); the broker then shuts Lettuce's event loops down, which closes the sockets.
+     */
     CompletableFuture<Void> stop() {
         dispose(connecting);
         dispose(pinging);
         subscriptions.stop();
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
         StatefulRedisPubSubConnection<String, byte[]> p = pubsub;
         StatefulRedisConnection<String, byte[]> c = commands;
         pubsub = null;
         commands = null;
         pingAnswered = false;
-        // The pub/sub connection first: its close drops every subscription this node holds at Redis.
-        if (p != null) {
-            closing.add(p.closeAsync());
-        }
-        if (c != null) {
-            closing.add(c.closeAsync());
-        }
         RedisClient cl = client;
         client = null;
-        return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
-                .exceptionally(error -> null)
-                .thenCompose(closed -> cl == null ? CompletableFuture.completedFuture(null)
-                        : cl.shutdownAsync(0, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Thread closer = new Thread(() -> {
+            try {
+                List<CompletableFuture<Void>> closing = new ArrayList<>();
+                // The pub/sub connection first: its close drops every subscription this node holds at Redis.
+                if (p != null) {
+                    closing.add(p.closeAsync());
+                }
+                if (c != null) {
+                    closing.add(c.closeAsync());
+                }
+                CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+                        .whenComplete((done, error) -> closed.complete(null));
+            }
+            catch (RuntimeException | Error e) {
+                log.warn("redis {}: closing the connections failed", name, e);
+                closed.complete(null);
+            }
+        }, "redis-close-" + name);
+        closer.setDaemon(true);
+        closer.start();
+        return bounded(closed, "closing the connections")
+                .thenCompose(done -> cl == null ? CompletableFuture.completedFuture(null)
+                        : bounded(cl.shutdownAsync(0, timeout.toMillis(), TimeUnit.MILLISECONDS), "shutting the client down"));
+    }
+
+    /** {@code step}, completed normally after the broker timeout at the latest (and logged if it had to be). */
+    private CompletableFuture<Void> bounded(CompletableFuture<Void> step, String what) {
+        return step.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((done, error) -> {
+                    if (error instanceof TimeoutException) {
+                        log.warn("redis {}: {} did not finish within {}; giving up on it (a Lettuce close stuck on"
+                                + " its endpoint lock; see RedisShard.stop)", name, what, timeout);
+                    }
+                    else if (error != null) {
+                        log.warn("redis {}: {} failed", name, what, error);
+                    }
+                    return null;
+                });
     }
 
     // ---- commands
