@@ -2,6 +2,7 @@ package org.pushgate.gateway.it.support;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.pushgate.gateway.GatewayApplication;
@@ -23,10 +24,15 @@ public final class RunningGateway implements AutoCloseable {
         LeakGuard.watch(probe);
     }
 
-    /** @param properties {@code key=value}; they override application.yml (passed as command-line args) */
+    /**
+     * @param properties {@code key=value}; they override application.yml (passed as command-line args); without
+     *                   {@code server.port} the port is a free one
+     */
     public static RunningGateway start(String... properties) {
         List<String> args = new ArrayList<>();
-        args.add("--server.port=0");
+        if (Arrays.stream(properties).noneMatch(p -> p.startsWith("server.port="))) {
+            args.add("--server.port=0"); // a given server.port (a restart on the same port) replaces it: no duplicate
+        }
         for (String property : properties) {
             args.add("--" + property);
         }
