@@ -34,6 +34,8 @@ final class WsConnection {
     private final String uri;
     private final List<String> initialFrames;
     private final WorkerStats stats;
+    /** Centrifugo's JSON protocol ({@link CentrifugoWire}) instead of the gateway's own. */
+    private final boolean centrifugo;
 
     private volatile Connection connection;
     private volatile WebsocketOutbound out;
@@ -50,6 +52,11 @@ final class WsConnection {
     private final Sinks.Empty<Void> endSignal = Sinks.empty();
 
     WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats) {
+        this(index, slow, uri, initialFrames, stats, false);
+    }
+
+    WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats, boolean centrifugo) {
+        this.centrifugo = centrifugo;
         this.index = index;
         this.slow = slow;
         this.uri = uri;
@@ -291,6 +298,10 @@ final class WsConnection {
     }
 
     void onText(CharSequence text) {
+        if (centrifugo) {
+            onCentrifugoText(text);
+            return;
+        }
         if (Frames.stringFieldIs(text, "op", "message")) {
             onMessage(text); // the hot path: no String made
             return;
@@ -314,6 +325,29 @@ final class WsConnection {
                 ackSignal.tryEmitError(new IllegalStateException("error frame " + code)); // first signal wins
             }
             default -> stats.otherFrames.increment();
+        }
+    }
+
+    private void onCentrifugoText(CharSequence text) {
+        switch (CentrifugoWire.kind(text)) {
+            case PUB -> onMessage(text);
+            case PING -> {
+                stats.heartbeats.increment();
+                WebsocketOutbound o = out;
+                if (o != null && !closing) {
+                    o.sendString(Mono.just("{}")).then().subscribe(null, e -> { });
+                }
+            }
+            case SUBSCRIBED -> {
+                stats.acks.increment();
+                ackSignal.tryEmitEmpty();
+            }
+            case ERROR -> {
+                long code = Frames.longField(text, "code", -1);
+                WorkerStats.inc(stats.errorCodes, code < 0 ? "unknown" : String.valueOf(code));
+                ackSignal.tryEmitError(new IllegalStateException("error reply " + code));
+            }
+            default -> stats.otherFrames.increment(); // the connect reply, other pushes
         }
     }
 }
