@@ -82,6 +82,13 @@ public final class LoadOptions {
     @Option(names = "--path", paramLabel = "/ws", description = "WebSocket path (default ${DEFAULT-VALUE})")
     public String path = "/ws";
 
+    @Only({FANOUT, CHANNELS})
+    @Option(names = "--protocol", paramLabel = "pushgate|centrifugo",
+            description = "the subscribers' protocol: the gateway's own on --path (pushgate), or Centrifugo's JSON "
+                    + "client protocol (centrifugo: connect and subscribe commands, pings answered; --path defaults "
+                    + "to /connection/websocket) (default ${DEFAULT-VALUE})")
+    public String protocol = "pushgate";
+
     @Option(names = "--allow-remote", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
             converter = Converters.Flag.class, description = "allow a --host that is not a loopback address")
     public boolean allowRemote;
@@ -309,6 +316,11 @@ public final class LoadOptions {
     @Option(names = "--total-connections", hidden = true)
     public int totalConnections;
 
+    /** Subscribers speak Centrifugo's JSON client protocol (--protocol centrifugo). */
+    public boolean centrifugo() {
+        return "centrifugo".equals(protocol);
+    }
+
     /** The options exactly as given (after the scenario), for worker command lines and the result file. */
     public final Map<String, String> given = new LinkedHashMap<>();
 
@@ -372,6 +384,16 @@ public final class LoadOptions {
         }
         if (channel.isBlank()) {
             throw new IllegalArgumentException("--channel must not be empty");
+        }
+        if (!List.of("pushgate", "centrifugo").contains(protocol)) {
+            throw new IllegalArgumentException("--protocol must be pushgate or centrifugo");
+        }
+        if (centrifugo() && target != org.pushgate.load.server.Target.PUSHGATE) {
+            throw new IllegalArgumentException("--protocol centrifugo is pushgate's Centrifugo endpoint: not with --target "
+                    + target.id());
+        }
+        if (centrifugo() && !given.containsKey("path")) {
+            path = "/connection/websocket";
         }
         path = path.startsWith("/") ? path : "/" + path;
         sourceAddresses = Converters.sourceAddresses(sourceAddressesText);

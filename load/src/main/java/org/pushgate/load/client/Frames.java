@@ -179,6 +179,11 @@ public final class Frames {
         }
     }
 
+    /** Whether the frame has a field {@code "key":} (at any depth). */
+    public static boolean hasField(CharSequence frame, String key) {
+        return valueStart(frame, key) >= 0;
+    }
+
     /** Index of the first character of the value of {@code "key":}, or -1. */
     static int valueStart(CharSequence frame, String key) {
         int n = frame.length();

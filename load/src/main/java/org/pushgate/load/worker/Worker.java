@@ -105,7 +105,9 @@ final class Worker {
     private void startOne(int local) {
         int global = o.indexOffset + local;
         boolean slow = o.isSlowIndex(global);
-        WsConnection c = new WsConnection(global, slow, uriFor(global), List.of(), stats, o.target.rawFrames());
+        WsConnection c = o.centrifugo()
+                ? new WsConnection(global, slow, o.path, CentrifugoWire.handshake(o.channelOf(global)), stats, false, true)
+                : new WsConnection(global, slow, uriFor(global), List.of(), stats, o.target.rawFrames(), false);
         synchronized (conns) {
             conns.add(c);
         }

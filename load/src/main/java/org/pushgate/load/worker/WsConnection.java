@@ -36,6 +36,8 @@ final class WsConnection {
     private final WorkerStats stats;
     /** Every text frame is a message's data (Nchan): no envelope to look into. */
     private final boolean rawFrames;
+    /** Centrifugo's JSON protocol ({@link CentrifugoWire}) instead of the gateway's own. */
+    private final boolean centrifugo;
 
     private volatile Connection connection;
     private volatile WebsocketOutbound out;
@@ -52,11 +54,13 @@ final class WsConnection {
     private final Sinks.Empty<Void> endSignal = Sinks.empty();
 
     WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats) {
-        this(index, slow, uri, initialFrames, stats, false);
+        this(index, slow, uri, initialFrames, stats, false, false);
     }
 
-    WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats, boolean rawFrames) {
+    WsConnection(int index, boolean slow, String uri, List<String> initialFrames, WorkerStats stats, boolean rawFrames,
+                 boolean centrifugo) {
         this.rawFrames = rawFrames;
+        this.centrifugo = centrifugo;
         this.index = index;
         this.slow = slow;
         this.uri = uri;
@@ -298,6 +302,10 @@ final class WsConnection {
     }
 
     void onText(CharSequence text) {
+        if (centrifugo) {
+            onCentrifugoText(text);
+            return;
+        }
         if (rawFrames || Frames.stringFieldIs(text, "op", "message")) {
             onMessage(text); // the hot path: no String made
             return;
@@ -321,6 +329,29 @@ final class WsConnection {
                 ackSignal.tryEmitError(new IllegalStateException("error frame " + code)); // first signal wins
             }
             default -> stats.otherFrames.increment();
+        }
+    }
+
+    private void onCentrifugoText(CharSequence text) {
+        switch (CentrifugoWire.kind(text)) {
+            case PUB -> onMessage(text);
+            case PING -> {
+                stats.heartbeats.increment();
+                WebsocketOutbound o = out;
+                if (o != null && !closing) {
+                    o.sendString(Mono.just("{}")).then().subscribe(null, e -> { });
+                }
+            }
+            case SUBSCRIBED -> {
+                stats.acks.increment();
+                ackSignal.tryEmitEmpty();
+            }
+            case ERROR -> {
+                long code = Frames.longField(text, "code", -1);
+                WorkerStats.inc(stats.errorCodes, code < 0 ? "unknown" : String.valueOf(code));
+                ackSignal.tryEmitError(new IllegalStateException("error reply " + code));
+            }
+            default -> stats.otherFrames.increment(); // the connect reply, other pushes
         }
     }
 }

@@ -17,7 +17,7 @@ class RawFramesTest {
     @Test
     void givenRawFrames_everyTextFrameIsAMessageWithItsLatency() {
         WorkerStats stats = new WorkerStats();
-        WsConnection c = new WsConnection(0, false, "/sub/c", List.of(), stats, true);
+        WsConnection c = new WsConnection(0, false, "/sub/c", List.of(), stats, true, false);
         c.onText(data(1));
         c.onText(data(1));
         assertThat(stats.receivedAll.sum()).isEqualTo(2);

@@ -2,6 +2,7 @@ package org.pushgate.gateway.it.support;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.pushgate.gateway.GatewayApplication;
