@@ -61,6 +61,7 @@ public final class SubscriberBuffer {
     private static final class Hold {
         ArrayDeque<OutboundFrame> frames = new ArrayDeque<>();
         long floor;
+        boolean insufficient; // the node saw a gap while the subscribe read the stream: told once it is answered
     }
 
     /**
@@ -150,6 +151,12 @@ public final class SubscriberBuffer {
         }
         for (OutboundFrame frame : first) {
             emit(frame);
+        }
+        if (hold.insufficient) {
+            // The read may predate the gap: the held messages are not sent, the subscriber is told and resubscribes
+            // with since from the position the reply gave it.
+            insufficientState(channel);
+            return;
         }
         for (OutboundFrame frame : frames) {
             if (frame.offset() > floor) {
@@ -253,10 +260,22 @@ public final class SubscriberBuffer {
         return true;
     }
 
-    /** The channel's stream has a gap here: tell the owner instead of offering. On the executor only. */
+    /**
+     * The channel's stream has a gap here: tell the owner instead of offering; if the channel's subscribe is still
+     * reading the stream, once it is answered. On the executor only.
+     */
     void insufficientState(String channel) {
-        if (!cut) {
-            owner.insufficientState(channel);
+        if (cut) {
+            return;
         }
+        ConcurrentHashMap<String, Hold> map = held;
+        Hold hold = map == null ? null : map.get(channel);
+        if (hold != null && hold.frames != null) {
+            // A subscribe is reading the stream: it is answered first (the client waits for the reply to its id),
+            // then told, in release. Telling the owner now would end the subscription and drop that reply.
+            hold.insufficient = true;
+            return;
+        }
+        owner.insufficientState(channel);
     }
 }

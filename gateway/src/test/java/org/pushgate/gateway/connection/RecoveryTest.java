@@ -196,6 +196,46 @@ class RecoveryTest {
         socket.peerCloses(1000);
     }
 
+    /**
+     * The node learns of a gap (a catch-up at a new position) while a subscribe is reading the stream: the subscribe
+     * is still answered (a client waits for the reply to its id), and then told its state is insufficient, since its
+     * read may predate the gap; it subscribes again with since. Before, the reply was silently dropped.
+     */
+    @Test
+    void aGapSeenWhileASubscribeReadsTheStreamStillAnswersItThenTellsInsufficientState() {
+        publishAll("news", 1, 3);
+        String epoch = epoch("news");
+        Sinks.Empty<Void> answerNow = Sinks.empty();
+        Broker slowReads = new Broker() {
+            @Override
+            public Mono<Published> publish(String channel, byte[] data) {
+                return node.broker.publish(channel, data);
+            }
+
+            @Override
+            public Mono<History> history(String channel, long since, int limit) {
+                return node.broker.history(channel, since, limit).delayUntil(read -> answerNow.asMono());
+            }
+        };
+        FakeSocket socket = new FakeSocket();
+        node.serve(pipelineReadingThrough(slowReads), socket).subscribe();
+
+        socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":3}");
+        node.hub.deliver("news", epoch, 4, "4".getBytes(UTF_8)).block(VERIFY); // sets the node's position: 4
+        node.hub.catchUp("news", "another", 9); // the stream moved on meanwhile
+        answerNow.tryEmitEmpty();
+
+        assertThat(socket.texts(Kind.REPLY)).hasSize(2);
+        assertThat(reply(socket, 0)).startsWith("{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":3,");
+        assertThat(reply(socket, 1)).isEqualTo("{\"op\":\"insufficient_state\",\"channel\":\"news\"}");
+        assertThat(node.hub.subscriptionCount()).as("unsubscribed by the server").isZero();
+
+        socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":4}");
+        assertThat(socket.texts(Kind.REPLY)).as("subscribing again works").hasSize(3);
+        assertThat(reply(socket, 2)).startsWith("{\"op\":\"subscribed\",\"channel\":\"news\",\"id\":4,");
+        socket.peerCloses(1000);
+    }
+
     @Test
     void theUpgradeRequestCanAskToRecoverWithSinceChannelOffsetEpoch() {
         publishAll("room:1", 1, 4);
