@@ -124,16 +124,22 @@ public final class AdminApi {
         return counts;
     }
 
-    /** The {@code n} channels with the most subscribers, most first (ties by name), through a heap of n entries. */
+    /** The {@code n} channels with the most subscribers, most first (ties by name), through a heap of n entries, no copy of the channels. */
     private List<Map<String, Object>> topChannels(int n) {
         Comparator<Map.Entry<String, Integer>> order = Map.Entry.<String, Integer>comparingByValue()
                 .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()));
         PriorityQueue<Map.Entry<String, Integer>> smallestFirst = new PriorityQueue<>(Math.max(1, n + 1), order);
-        for (Map.Entry<String, Integer> channel : n == 0 ? Map.<String, Integer>of().entrySet() : hub.channels().entrySet()) {
-            smallestFirst.add(channel);
-            if (smallestFirst.size() > n) {
-                smallestFirst.poll();
-            }
+        if (n > 0) {
+            hub.forEachChannel((channel, subscribers) -> {
+                Map.Entry<String, Integer> entry = Map.entry(channel, subscribers);
+                if (smallestFirst.size() < n) {
+                    smallestFirst.add(entry);
+                }
+                else if (order.compare(entry, smallestFirst.peek()) > 0) {
+                    smallestFirst.poll(); // only a channel that enters the top n costs an entry kept
+                    smallestFirst.add(entry);
+                }
+            });
         }
         List<Map.Entry<String, Integer>> biggest = new ArrayList<>(smallestFirst);
         biggest.sort(order.reversed());

@@ -50,6 +50,14 @@ public interface Hub {
     /** Visits every (channel, subscriber) pair, for the auditor's reconciliation. */
     void forEachSubscription(java.util.function.BiConsumer<String, SubscriberBuffer> visitor);
 
-    /** A snapshot of channel name to subscriber count, for the admin view. */
+    /** A snapshot of channel name to subscriber count, sorted by name, for the admin view. */
     Map<String, Integer> channels();
+
+    /**
+     * Visits every channel with its subscriber count now, in no order and without a copy (the admin page's top
+     * channels, polled every few seconds, must not copy every channel each time).
+     */
+    default void forEachChannel(java.util.function.ObjIntConsumer<String> visitor) {
+        channels().forEach(visitor::accept);
+    }
 }

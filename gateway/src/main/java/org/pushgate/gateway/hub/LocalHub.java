@@ -133,4 +133,9 @@ public final class LocalHub implements Hub {
         channels.forEach((name, channel) -> snapshot.put(name, channel.size()));
         return snapshot;
     }
+
+    @Override
+    public void forEachChannel(java.util.function.ObjIntConsumer<String> visitor) {
+        channels.forEach((name, channel) -> visitor.accept(name, channel.size()));
+    }
 }
