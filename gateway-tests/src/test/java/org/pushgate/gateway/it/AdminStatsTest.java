@@ -101,6 +101,24 @@ class AdminStatsTest {
         assertThat(gateway.get("/admin/stats").status()).isEqualTo(200);
     }
 
+    /** Every integer parameter of the admin API answers a non-integer with the API's own 400 body. */
+    @Test
+    void aNonIntegerParameterOfAnyAdminCallIsTheSame400() {
+        java.util.List<java.util.Map.Entry<String, GatewayProbe.Response>> answers = java.util.List.of(
+                java.util.Map.entry("limit", gateway.get("/admin/connections?limit=ten")),
+                java.util.Map.entry("offset", gateway.get("/admin/connections?offset=1.5")),
+                java.util.Map.entry("limit", gateway.get("/admin/channels?limit=%20")),
+                java.util.Map.entry("timeoutMillis", gateway.post("/admin/sweep?timeoutMillis=soon", "")));
+        answers.forEach(answer -> {
+            String name = answer.getKey();
+            GatewayProbe.Response response = answer.getValue();
+            assertThat(response.status()).as("%s: %s", name, response).isEqualTo(400);
+            assertThat(response.json()).as(name).isEqualTo(Json.parse(
+                    "{\"error\":\"bad_request\",\"message\":\"query parameter '" + name + "' must be an integer\"}"));
+        });
+        assertThat(gateway.get("/admin/connections").status()).isEqualTo(200);
+    }
+
     private JsonNode stats(String query) {
         GatewayProbe.Response response = gateway.get("/admin/stats" + query);
         assertThat(response.status()).as(response.toString()).isEqualTo(200);

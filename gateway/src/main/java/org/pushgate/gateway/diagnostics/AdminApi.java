@@ -200,7 +200,8 @@ public final class AdminApi {
             try {
                 return Math.max(min, Math.min(max, Integer.parseInt(value)));
             } catch (NumberFormatException e) {
-                throw new org.springframework.web.server.ServerWebInputException("query parameter '" + name + "' must be an integer");
+                throw new org.pushgate.gateway.web.RejectedRequest(HttpStatus.BAD_REQUEST, "bad_request",
+                        "query parameter '" + name + "' must be an integer");
             }
         }).orElse(fallback);
     }

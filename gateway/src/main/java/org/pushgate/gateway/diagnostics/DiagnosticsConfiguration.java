@@ -42,6 +42,11 @@ class DiagnosticsConfiguration {
                 .POST("/admin/sweep", api::sweep)
                 .POST("/admin/audit", api::audit)
                 .POST("/admin/close", api::close)
+                // A parameter that is not an integer: the API's own 400 body, not Spring's default error page.
+                // (Deferred: the handlers read their parameters before they return a Mono, and throw from there.)
+                .filter((request, next) -> reactor.core.publisher.Mono.defer(() -> next.handle(request))
+                        .onErrorResume(org.pushgate.gateway.web.RejectedRequest.class,
+                                org.pushgate.gateway.web.RejectedRequest::respond))
                 .build();
     }
 
