@@ -28,22 +28,44 @@ export function closeAll() {
   }
 }
 
-/** Resolves with the first event's context that matches, or rejects after `ms` naming what it waited for. */
+/**
+ * Resolves with the first event's context that matches, or rejects after `ms` naming what it waited for and the
+ * events of that name it saw meanwhile that did not match (their code and reason, say), so that a timeout tells
+ * what happened instead.
+ */
 export function next(emitter, event, match = () => true, ms = WAIT) {
   return new Promise((resolve, reject) => {
+    const unmatched = [];
     const timer = setTimeout(() => {
       emitter.off(event, handler);
-      reject(new Error(`no '${event}' event within ${ms} ms`));
+      const seen = unmatched.length ? `; it saw ${unmatched.length} that did not match: ${unmatched.join(', ')}` : '; it saw none';
+      reject(new Error(`no matching '${event}' event within ${ms} ms${seen}`));
     }, ms);
     const handler = ctx => {
       if (match(ctx)) {
         clearTimeout(timer);
         emitter.off(event, handler);
         resolve(ctx);
+      } else if (unmatched.length < 20) {
+        unmatched.push(describe(ctx));
       }
     };
     emitter.on(event, handler);
   });
+}
+
+/** An SDK event's context in a few words: its code and reason when it has them, else its JSON (cut short). */
+function describe(ctx) {
+  if (ctx && (ctx.code !== undefined || ctx.reason !== undefined)) {
+    return `{code: ${ctx.code}, reason: ${JSON.stringify(ctx.reason)}}`;
+  }
+  let text;
+  try {
+    text = JSON.stringify(ctx);
+  } catch {
+    text = String(ctx);
+  }
+  return text === undefined ? String(ctx) : text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
 /** Records every publication of a subscription, in arrival order. */
@@ -51,6 +73,15 @@ export function record(sub) {
   const pubs = [];
   sub.on('publication', ctx => pubs.push(ctx));
   return pubs;
+}
+
+/** A new subscription of `c`, subscribed: resolves with it, its recorded publications and its 'subscribed' context. */
+export async function subscribed(c, channel, options = {}) {
+  const sub = c.newSubscription(channel, options);
+  const pubs = record(sub);
+  const first = next(sub, 'subscribed');
+  sub.subscribe();
+  return { sub, pubs, ctx: await first };
 }
 
 export async function until(condition, what, ms = WAIT) {
