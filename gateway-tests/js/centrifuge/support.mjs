@@ -130,11 +130,19 @@ export function nowSeconds() {
 
 /**
  * The `ws` WebSocket with a hook on what the SDK sends: `filter(data)` returning false drops that frame (a network
- * that loses the SDK's pongs, say); `sent` records every frame sent. The SDK itself is unmodified.
+ * that loses the SDK's pongs, say); `sent` records every frame sent; `sockets` holds every instance the SDK made, in
+ * order (`sockets.at(-1).pause()` stops reading the socket: the kernel's buffers fill and the gateway's writes stall,
+ * as behind a peer that stopped reading; `resume()` reads on). The SDK itself is unmodified.
  */
 export function shimmedWebSocket(filter = () => true) {
   const sent = [];
+  const sockets = [];
   class Shimmed extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+    }
+
     send(data, ...rest) {
       sent.push(String(data));
       if (filter(String(data))) {
@@ -142,5 +150,29 @@ export function shimmedWebSocket(filter = () => true) {
       }
     }
   }
-  return { WebSocket: Shimmed, sent };
+  return { WebSocket: Shimmed, sent, sockets };
+}
+
+/**
+ * The sum of the samples of `name` on the gateway's /actuator/prometheus whose labels include `labels` (0 when there
+ * is none), as GatewayProbe.metric reads it on the JUnit side.
+ */
+export async function metric(name, labels = {}) {
+  const response = await fetch(`http://127.0.0.1:${PORT}/actuator/prometheus`);
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`/actuator/prometheus answered ${response.status}: ${text}`);
+  }
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!sample || sample[1] !== name) {
+      continue;
+    }
+    const present = Object.fromEntries([...(sample[3] || '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(m => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => present[k] === v)) {
+      sum += Number(sample[4]);
+    }
+  }
+  return sum;
 }
