@@ -17,6 +17,8 @@ after(closeAll);
 // publish takes 20-40 ms on a busy box, whatever its size, so fewer larger ones fill them sooner.
 const PAD = 'x'.repeat(16 * 1024);
 const MAX_PUBLISHES = 3000;
+// Within the gateway's first liveness ping and its timeout (25 s + 10 s after the connect): the stalled SDK does not
+// answer that ping, so a cut as slow must come before the liveness cut would.
 const MAX_PUBLISHING_MS = 30_000;
 const AFTER_CUT = 20; // published while the SDK is cut off: only the recovery can bring them
 const SLOW = { reason: 'slow_consumer' };
@@ -25,11 +27,11 @@ const SLOW = { reason: 'slow_consumer' };
  * Publishes numbered messages one at a time until `condition()` holds (checked every 10), then AFTER_CUT more; at most
  * MAX_PUBLISHES within MAX_PUBLISHING_MS. Resolves with how many it published.
  */
-async function publishUntil(channel, condition, from = 1) {
+async function publishUntil(channel, condition) {
   const start = Date.now();
   const deadline = start + MAX_PUBLISHING_MS;
-  let n = from - 1;
-  while (n < from - 1 + MAX_PUBLISHES) {
+  let n = 0;
+  while (n < MAX_PUBLISHES) {
     await publish(channel, { n: ++n, pad: PAD });
     if (n % 10 === 0 && await condition()) {
       console.log(`the gateway cut the stalled SDK after ${n} publishes in ${Date.now() - start} ms`);
@@ -42,7 +44,7 @@ async function publishUntil(channel, condition, from = 1) {
       break;
     }
   }
-  throw new Error(`${n - from + 1} publishes in ${MAX_PUBLISHING_MS} ms and the gateway did not cut the stalled SDK`);
+  throw new Error(`${n} publishes in ${MAX_PUBLISHING_MS} ms and the gateway did not cut the stalled SDK`);
 }
 
 /** Every publication 1..n exactly once, in order, with consecutive offsets and its own data. */
@@ -78,7 +80,9 @@ async function resumeAndRecover({ c, sub, pubs, socket, published, channel, cutC
 /** A subscribed SDK whose socket then stops reading; `cutCode` is its next 'connecting' event (3008 or 1). */
 async function stalledSdk(channel) {
   const shim = shimmedWebSocket();
-  const c = client({ websocket: shim.WebSocket });
+  // The stalled SDK reads no ping either: it must not give up on the server by itself (25 s + maxServerPingDelay)
+  // before the gateway's cut and the abort, which is what this is about.
+  const c = client({ websocket: shim.WebSocket, maxServerPingDelay: 120_000 });
   c.connect();
   const { sub, pubs } = await subscribed(c, channel);
   const socket = shim.sockets.at(-1);
