@@ -28,22 +28,44 @@ export function closeAll() {
   }
 }
 
-/** Resolves with the first event's context that matches, or rejects after `ms` naming what it waited for. */
+/**
+ * Resolves with the first event's context that matches, or rejects after `ms` naming what it waited for and the
+ * events of that name it saw meanwhile that did not match (their code and reason, say), so that a timeout tells
+ * what happened instead.
+ */
 export function next(emitter, event, match = () => true, ms = WAIT) {
   return new Promise((resolve, reject) => {
+    const unmatched = [];
     const timer = setTimeout(() => {
       emitter.off(event, handler);
-      reject(new Error(`no '${event}' event within ${ms} ms`));
+      const seen = unmatched.length ? `; it saw ${unmatched.length} that did not match: ${unmatched.join(', ')}` : '; it saw none';
+      reject(new Error(`no matching '${event}' event within ${ms} ms${seen}`));
     }, ms);
     const handler = ctx => {
       if (match(ctx)) {
         clearTimeout(timer);
         emitter.off(event, handler);
         resolve(ctx);
+      } else if (unmatched.length < 20) {
+        unmatched.push(describe(ctx));
       }
     };
     emitter.on(event, handler);
   });
+}
+
+/** An SDK event's context in a few words: its code and reason when it has them, else its JSON (cut short). */
+function describe(ctx) {
+  if (ctx && (ctx.code !== undefined || ctx.reason !== undefined)) {
+    return `{code: ${ctx.code}, reason: ${JSON.stringify(ctx.reason)}}`;
+  }
+  let text;
+  try {
+    text = JSON.stringify(ctx);
+  } catch {
+    text = String(ctx);
+  }
+  return text === undefined ? String(ctx) : text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
 /** Records every publication of a subscription, in arrival order. */
@@ -51,6 +73,15 @@ export function record(sub) {
   const pubs = [];
   sub.on('publication', ctx => pubs.push(ctx));
   return pubs;
+}
+
+/** A new subscription of `c`, subscribed: resolves with it, its recorded publications and its 'subscribed' context. */
+export async function subscribed(c, channel, options = {}) {
+  const sub = c.newSubscription(channel, options);
+  const pubs = record(sub);
+  const first = next(sub, 'subscribed');
+  sub.subscribe();
+  return { sub, pubs, ctx: await first };
 }
 
 export async function until(condition, what, ms = WAIT) {
@@ -99,11 +130,19 @@ export function nowSeconds() {
 
 /**
  * The `ws` WebSocket with a hook on what the SDK sends: `filter(data)` returning false drops that frame (a network
- * that loses the SDK's pongs, say); `sent` records every frame sent. The SDK itself is unmodified.
+ * that loses the SDK's pongs, say); `sent` records every frame sent; `sockets` holds every instance the SDK made, in
+ * order (`sockets.at(-1).pause()` stops reading the socket: the kernel's buffers fill and the gateway's writes stall,
+ * as behind a peer that stopped reading; `resume()` reads on). The SDK itself is unmodified.
  */
 export function shimmedWebSocket(filter = () => true) {
   const sent = [];
+  const sockets = [];
   class Shimmed extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+    }
+
     send(data, ...rest) {
       sent.push(String(data));
       if (filter(String(data))) {
@@ -111,5 +150,29 @@ export function shimmedWebSocket(filter = () => true) {
       }
     }
   }
-  return { WebSocket: Shimmed, sent };
+  return { WebSocket: Shimmed, sent, sockets };
+}
+
+/**
+ * The sum of the samples of `name` on the gateway's /actuator/prometheus whose labels include `labels` (0 when there
+ * is none), as GatewayProbe.metric reads it on the JUnit side.
+ */
+export async function metric(name, labels = {}) {
+  const response = await fetch(`http://127.0.0.1:${PORT}/actuator/prometheus`);
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`/actuator/prometheus answered ${response.status}: ${text}`);
+  }
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!sample || sample[1] !== name) {
+      continue;
+    }
+    const present = Object.fromEntries([...(sample[3] || '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(m => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => present[k] === v)) {
+      sum += Number(sample[4]);
+    }
+  }
+  return sum;
 }

@@ -21,8 +21,9 @@ import tools.jackson.databind.JsonNode;
  * {@code gateway-tests/js/centrifuge/*.test.mjs}; this class runs them against its gateway and checks what the gateway
  * counted. LeakGuard checks every gauge is back to zero after each test.
  */
-@GatewayTest({"gateway.liveness.interval=1s", "gateway.liveness.timeout=1s",
-        "gateway.limits.max-subscriptions-per-connection=40", "gateway.history.namespaces.short.size=3"})
+// Liveness stays the default (25 s ping, 10 s timeout): a 1 s liveness cut (3012) could come first in a test that
+// floods or stalls the connection on purpose (3013); 3012 has its own class, CentrifugoLivenessTest.
+@GatewayTest({"gateway.limits.max-subscriptions-per-connection=40", "gateway.history.namespaces.short.size=3"})
 class CentrifugoSdkTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -44,7 +45,7 @@ class CentrifugoSdkTest {
         assertThat(gateway.metric("gateway_connections_opened_total", "transport", "ws", "protocol", "centrifugo"))
                 .isPositive();
         assertThat(gateway.disconnects("server_close")).as("the operator close, 3011").isPositive();
-        assertThat(gateway.disconnects("liveness_timeout")).as("no pong, 3012").isPositive();
+        assertThat(gateway.disconnects("liveness_timeout")).as("no liveness cut with the default liveness").isZero();
         assertThat(gateway.disconnects("too_many_subscriptions")).as("channel limit, 3505").isPositive();
         assertThat(gateway.disconnects("rate_limited")).as("too many requests, 3013").isPositive();
         assertThat(gateway.disconnects("protocol_error")).as("bad request, 3501").isPositive();
