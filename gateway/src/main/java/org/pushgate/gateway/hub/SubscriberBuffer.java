@@ -84,6 +84,14 @@ public final class SubscriberBuffer {
         return queue.size();
     }
 
+    /**
+     * Whether this many more frames of this many payload bytes fit within the buffer's bounds behind what it holds
+     * now (a recovery's size check before it is sent). On the executor.
+     */
+    public boolean hasRoomFor(int frames, long bytes) {
+        return (long) queue.size() + frames <= settings.maxFrames() && queue.bytes() + bytes <= settings.maxBytes();
+    }
+
     /** Payload bytes queued now. */
     public long queuedBytes() {
         return queue.bytes();
