@@ -167,29 +167,28 @@ public final class Connection implements SubscriberOwner {
             }
         }
         StreamPosition top = history.top();
-        boolean recovered = since != null && history.continuousFrom(since.offset(), since.epoch())
-                && recoveryFits(channel, history);
+        boolean recovered = since != null && history.continuousFrom(since.offset(), since.epoch());
         List<OutboundFrame> first = protocol.subscribed(channel, id, since, recovered, history);
+        if (recovered && !fits(first)) {
+            first = protocol.subscribed(channel, id, since, false, history);
+        }
         // Live messages at or below top are covered (by recovery) or before this subscription (a fresh one).
         buffer.release(channel, first, top.offset());
     }
 
     /**
-     * Whether the missed messages fit in the outbound buffer behind what it holds now (frames and payload bytes, each
-     * message with its frame's envelope). A recovery that does not fit answers {@code recovered:false}: sent anyway it
-     * would overflow the buffer and cut the client as a slow consumer, which would reconnect and ask for the same
-     * again, for as long as history keeps those messages.
+     * Whether a recovery's frames (the reply and the missed messages, as this protocol writes them) fit in the outbound
+     * buffer behind what it holds now. One that does not answers {@code recovered:false}: sent anyway it would
+     * overflow the buffer and cut the client as a slow consumer, which would reconnect and ask for the same again, for
+     * as long as history keeps those messages.
      */
-    private boolean recoveryFits(String channel, History history) {
+    private boolean fits(List<OutboundFrame> frames) {
         long bytes = 0;
-        for (org.pushgate.gateway.broker.StreamMessage message : history.messages()) {
-            bytes += message.data().length + channel.length() + FRAME_ENVELOPE_BYTES;
+        for (OutboundFrame frame : frames) {
+            bytes += frame.payload().length;
         }
-        return buffer.hasRoomFor(history.messages().size() + 1, bytes); // + 1: the reply itself
+        return buffer.hasRoomFor(frames.size(), bytes);
     }
-
-    /** A message frame's bytes beyond its data and channel name ({@code {"op":"message","channel":..,"offset":..}}). */
-    private static final int FRAME_ENVELOPE_BYTES = 64;
 
     /** A subscribe whose stream could not be read: undone, so that the client may simply try again. On the loop. */
     void abandonSubscribe(String channel) {
