@@ -169,8 +169,25 @@ public final class Connection implements SubscriberOwner {
         StreamPosition top = history.top();
         boolean recovered = since != null && history.continuousFrom(since.offset(), since.epoch());
         List<OutboundFrame> first = protocol.subscribed(channel, id, since, recovered, history);
+        if (recovered && !fits(first)) {
+            first = protocol.subscribed(channel, id, since, false, history);
+        }
         // Live messages at or below top are covered (by recovery) or before this subscription (a fresh one).
         buffer.release(channel, first, top.offset());
+    }
+
+    /**
+     * Whether a recovery's frames (the reply and the missed messages, as this protocol writes them) fit in the outbound
+     * buffer behind what it holds now. One that does not answers {@code recovered:false}: sent anyway it would
+     * overflow the buffer and cut the client as a slow consumer, which would reconnect and ask for the same again, for
+     * as long as history keeps those messages.
+     */
+    private boolean fits(List<OutboundFrame> frames) {
+        long bytes = 0;
+        for (OutboundFrame frame : frames) {
+            bytes += frame.payload().length;
+        }
+        return buffer.hasRoomFor(frames.size(), bytes);
     }
 
     /** A subscribe whose stream could not be read: undone, so that the client may simply try again. On the loop. */

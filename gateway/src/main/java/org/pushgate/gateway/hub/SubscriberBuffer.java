@@ -84,6 +84,19 @@ public final class SubscriberBuffer {
         return queue.size();
     }
 
+    /**
+     * Whether this many more frames of this many payload bytes fit within the buffer's bounds behind what it holds
+     * now (a recovery's size check before it is sent); like the queue, an empty buffer takes any one frame. On the
+     * executor.
+     */
+    public boolean hasRoomFor(int frames, long bytes) {
+        int queued = queue.size();
+        if (queued == 0 && frames == 1) {
+            return true; // as the queue itself: an empty buffer always takes one frame, whatever its size
+        }
+        return (long) queued + frames <= settings.maxFrames() && queue.bytes() + bytes <= settings.maxBytes();
+    }
+
     /** Payload bytes queued now. */
     public long queuedBytes() {
         return queue.bytes();

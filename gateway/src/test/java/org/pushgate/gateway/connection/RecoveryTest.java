@@ -145,6 +145,47 @@ class RecoveryTest {
         socket.peerCloses(1000);
     }
 
+    /**
+     * A recovery larger than the subscriber's buffer can hold (here 64 frames) answers {@code recovered:false} and
+     * sends none of the missed messages: sent anyway, it would overflow the buffer behind a writer that cannot drain
+     * it at once and cut the client as a slow consumer, which would reconnect and ask for the same again, for as
+     * long as history keeps them. One that fits is recovered (the test before: 62 missed messages + the reply).
+     */
+    @Test
+    void aRecoveryLargerThanTheBufferIsNotRecoveredAndTheClientIsNotCut() {
+        publishAll("news", 1, 95); // the memory engine keeps 100 here
+        String epoch = epoch("news");
+        FakeSocket socket = new FakeSocket();
+        socket.stalled = true; // a writer that takes nothing while the recovery is queued, as behind a busy socket
+        node.serve(pipeline(), socket).subscribe();
+
+        socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"since\":{\"offset\":1,\"epoch\":\"" + epoch + "\"}}");
+        socket.sender.request(Long.MAX_VALUE);
+        node.publish("news", "96");
+
+        assertThat(reply(socket, 0)).contains("\"offset\":95", "\"recovered\":false");
+        assertThat(offsets(socket)).as("live only, none of the missed").containsExactly(96L);
+        assertThat(socket.closedWithCode).as("not cut").isNull();
+        socket.peerCloses(1000);
+    }
+
+    @Test
+    void aRecoveryThatFitsTheBufferIsRecoveredBehindAStalledWriter() {
+        publishAll("news", 1, 63);
+        String epoch = epoch("news");
+        FakeSocket socket = new FakeSocket();
+        socket.stalled = true;
+        node.serve(pipeline(), socket).subscribe();
+
+        socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"since\":{\"offset\":1,\"epoch\":\"" + epoch + "\"}}");
+        socket.sender.request(Long.MAX_VALUE);
+
+        assertThat(reply(socket, 0)).contains("\"offset\":63", "\"recovered\":true");
+        assertThat(offsets(socket)).hasSize(62).startsWith(2L).endsWith(63L);
+        assertThat(socket.closedWithCode).isNull();
+        socket.peerCloses(1000);
+    }
+
     @Test
     void aClientThatMissedNothingRecoversWithNoMessages() {
         publishAll("news", 1, 3);
