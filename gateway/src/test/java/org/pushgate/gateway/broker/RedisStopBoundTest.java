@@ -78,8 +78,8 @@ class RedisStopBoundTest {
         }
         finally {
             loops.dispose();
-            client.shutdownAsync(0, 2, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
-            resources.shutdown(0, 2, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
+            client.shutdownAsync(0, 2, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
+            resources.shutdown(0, 2, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
         }
     }
 
