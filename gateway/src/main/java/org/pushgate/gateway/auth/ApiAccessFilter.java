@@ -28,6 +28,9 @@ import reactor.core.publisher.Mono;
  * get 401, a valid JWT without the scope 403. With neither a key nor a JWT configured, only loopback
  * clients are let in, so a gateway started with defaults is never an open relay.
  *
+ * <p>The rules are {@link #decide}, the one implementation: this filter applies it to every request WebFlux serves,
+ * and {@code publish.PublishEndpoint}, which serves {@code POST /api/publish} in front of WebFlux, to that path.
+ *
  * <p>The one exception under {@code /admin}: the admin page's own static files, a GET of exactly those paths
  * (a browser cannot put a header on a navigation). They carry no data; every call the page makes for data or
  * actions carries the credential and meets this filter like any other (docs/security.md, "The admin page").
