@@ -11,6 +11,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -26,6 +27,9 @@ import reactor.core.publisher.Mono;
  * separate from client tokens) whose {@code scope} claim grants the scope. Missing or invalid credentials
  * get 401, a valid JWT without the scope 403. With neither a key nor a JWT configured, only loopback
  * clients are let in, so a gateway started with defaults is never an open relay.
+ *
+ * <p>The rules are {@link #decide}, the one implementation: this filter applies it to every request WebFlux serves,
+ * and {@code publish.PublishEndpoint}, which serves {@code POST /api/publish} in front of WebFlux, to that path.
  *
  * <p>The one exception under {@code /admin}: the admin page's own static files, a GET of exactly those paths
  * (a browser cannot put a header on a navigation). They carry no data; every call the page makes for data or
@@ -43,6 +47,20 @@ public final class ApiAccessFilter implements WebFilter {
     private static final String CENTRIFUGO_API = "/centrifugo/api";
     private static final String API_KEY_HEADER = "X-API-Key";
     private static final String APIKEY_SCHEME = "apikey ";
+
+    // The answers that do not depend on the request, made once (a decision allocates nothing on these paths).
+    private static final Verdict ALLOW = new Verdict(null, null, null);
+    private static final Mono<Verdict> ALLOWED = Mono.just(ALLOW);
+    private static final Mono<Verdict> LOOPBACK_ONLY = Mono.just(new Verdict(HttpStatus.FORBIDDEN, "forbidden",
+            "no gateway.api.key or gateway.api.jwt is configured, so only loopback clients may use this API"));
+    private static final Mono<Verdict> MISSING_CREDENTIAL = Mono.just(new Verdict(HttpStatus.UNAUTHORIZED, "unauthorized",
+            "missing Authorization: Bearer <credential>"));
+    private static final Mono<Verdict> MISSING_CENTRIFUGO_CREDENTIAL = Mono.just(new Verdict(HttpStatus.UNAUTHORIZED,
+            "unauthorized", "missing X-API-Key: <key>, Authorization: apikey <key> or Authorization: Bearer <credential>"));
+    private static final Mono<Verdict> INVALID_KEY = Mono.just(new Verdict(HttpStatus.UNAUTHORIZED, "unauthorized",
+            "invalid API key"));
+    private static final Mono<Verdict> INVALID_CREDENTIAL = Mono.just(new Verdict(HttpStatus.UNAUTHORIZED, "unauthorized",
+            "invalid credential"));
 
     private final byte[] key;
     private final TokenVerifier serverTokens;
@@ -69,44 +87,66 @@ public final class ApiAccessFilter implements WebFilter {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = decodedPath(exchange);
+        ServerHttpRequest request = exchange.getRequest();
+        return decide(decodedPath(exchange), request.getMethod(), request.getHeaders(), request.getRemoteAddress())
+                .flatMap(verdict -> verdict.allowed() ? chain.filter(exchange) : deny(exchange.getResponse(), verdict));
+    }
+
+    /**
+     * The access decision, the one implementation of the rules above: this filter applies it to every request
+     * WebFlux serves, and the publish endpoint in front of WebFlux ({@code POST /api/publish}) to its own.
+     *
+     * @param path the decoded path the router matches (percent-decoding applied, repeated slashes collapsed)
+     * @param remote the client's address, or null when unknown (then it is not loopback)
+     * @return {@link Verdict#allowed()} or the denial to answer; never empty
+     */
+    public Mono<Verdict> decide(String path, HttpMethod method, HttpHeaders headers, InetSocketAddress remote) {
         if (path.equals("/actuator") || path.startsWith("/actuator/")) {
-            return chain.filter(exchange); // health and metrics stay open (bind management elsewhere to hide them)
+            return ALLOWED; // health and metrics stay open (bind management elsewhere to hide them)
         }
-        if (openFiles.contains(path) && HttpMethod.GET.equals(exchange.getRequest().getMethod())) {
-            return chain.filter(exchange); // a page's shell: exact paths, read only, no data (see the class comment)
+        if (openFiles.contains(path) && HttpMethod.GET.equals(method)) {
+            return ALLOWED; // a page's shell: exact paths, read only, no data (see the class comment)
         }
         // Everything else is guarded, judged on the decoded path the router matches, so no spelling of
         // /api or /admin (percent-encoding, doubled slashes) can slip past.
         String scope = path.startsWith("/admin") ? "admin" : "publish";
         if (key == null && serverTokens == null) {
-            InetSocketAddress remote = exchange.getRequest().getRemoteAddress();
             if (remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress()) {
-                return chain.filter(exchange);
+                return ALLOWED;
             }
-            return deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden",
-                    "no gateway.api.key or gateway.api.jwt is configured, so only loopback clients may use this API");
+            return LOOPBACK_ONLY;
         }
         boolean centrifugo = path.equals(CENTRIFUGO_API) || path.startsWith(CENTRIFUGO_API + "/");
-        String credential = centrifugo ? centrifugoCredential(exchange.getRequest().getHeaders())
-                : BearerToken.parse(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        String credential = centrifugo ? centrifugoCredential(headers)
+                : BearerToken.parse(headers.getFirst(HttpHeaders.AUTHORIZATION));
         if (credential == null) {
-            return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", centrifugo
-                    ? "missing X-API-Key: <key>, Authorization: apikey <key> or Authorization: Bearer <credential>"
-                    : "missing Authorization: Bearer <credential>");
+            return centrifugo ? MISSING_CENTRIFUGO_CREDENTIAL : MISSING_CREDENTIAL;
         }
         if (key != null && MessageDigest.isEqual(credential.getBytes(StandardCharsets.UTF_8), key)) {
-            return chain.filter(exchange);
+            return ALLOWED;
         }
         if (serverTokens == null) {
-            return deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "invalid API key");
+            return INVALID_KEY;
         }
         return serverTokens.verify(credential)
-                .flatMap(identity -> identity.scopes().contains(scope)
-                        ? chain.filter(exchange)
-                        : deny(exchange.getResponse(), HttpStatus.FORBIDDEN, "forbidden", "token lacks the '" + scope + "' scope"))
-                .onErrorResume(TokenVerifier.InvalidTokenException.class,
-                        refused -> deny(exchange.getResponse(), HttpStatus.UNAUTHORIZED, "unauthorized", "invalid credential"));
+                .map(identity -> identity.scopes().contains(scope)
+                        ? ALLOW
+                        : new Verdict(HttpStatus.FORBIDDEN, "forbidden", "token lacks the '" + scope + "' scope"))
+                .onErrorResume(TokenVerifier.InvalidTokenException.class, refused -> INVALID_CREDENTIAL);
+    }
+
+    /** The answer to a denial: the gateway's JSON error ({@link ErrorResponses}), written straight to the response. */
+    public static Mono<Void> deny(ServerHttpResponse response, Verdict verdict) {
+        return ErrorResponses.write(response, verdict.status(), verdict.code(), verdict.message(), 0);
+    }
+
+    /** What {@link #decide} concluded: let the request in, or deny it with this status, code and message. */
+    public record Verdict(HttpStatus status, String code, String message) {
+
+        /** @return true when the request may go on (then status, code and message are null) */
+        public boolean allowed() {
+            return status == null;
+        }
     }
 
     /** Centrifugo's precedence: X-API-Key when present, then {@code Authorization: apikey}, then Bearer. */
@@ -131,7 +171,4 @@ public final class ApiAccessFilter implements WebFilter {
         return REPEATED_SLASHES.matcher(path).replaceAll("/");
     }
 
-    private static Mono<Void> deny(ServerHttpResponse response, HttpStatus status, String code, String message) {
-        return ErrorResponses.write(response, status, code, message, 0);
-    }
 }

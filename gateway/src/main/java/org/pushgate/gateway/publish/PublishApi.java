@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 
 import org.pushgate.gateway.broker.BrokerUnavailableException;
-import org.pushgate.gateway.broker.Published;
 import org.pushgate.gateway.broker.StreamMessage;
 import org.pushgate.gateway.web.ErrorResponses;
 import org.pushgate.gateway.web.RejectedRequest;
@@ -24,8 +23,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * {@code POST /api/publish}, {@code POST /api/broadcast} and {@code GET /api/history}: pushgate's JSON over the
  * shared {@link Publisher} (bounded body, validation before anything is published, the broker's limits).
+ * {@code POST /api/publish} itself is served in front of WebFlux by {@link PublishEndpoint}; its route here answers
+ * the other spellings of the path the router matches (e.g. {@code /api/%70ublish}) exactly the same way.
  */
 final class PublishApi {
+
+    /** The answer when the broker did not answer in time (here and in {@link PublishEndpoint}). */
+    static final HttpStatus UNAVAILABLE_STATUS = HttpStatus.SERVICE_UNAVAILABLE;
+    static final String UNAVAILABLE_CODE = "broker_unavailable";
+    static final String UNAVAILABLE_MESSAGE = "the broker did not answer in time; retry";
 
     private final Publisher publisher;
 
@@ -37,18 +43,9 @@ final class PublishApi {
         return publisher.body(request)
                 .map(publisher::publishBody) // one streaming pass, no JSON tree (docs/benchmarks.md 5c)
                 .flatMap(body -> publisher.publish(body.channel(), body.data()))
-                .flatMap(published -> ok(answer(published)))
+                .flatMap(published -> ok(PublishAnswer.map(published)))
                 .onErrorResume(RejectedRequest.class, RejectedRequest::respond)
                 .onErrorResume(BrokerUnavailableException.class, PublishApi::unavailable);
-    }
-
-    /** {@code {"subscribers":n,"offset":k,"epoch":"e"}}: the message's position in its channel's stream. */
-    private static Map<String, Object> answer(Published published) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("subscribers", published.reached());
-        body.put("offset", published.position().offset());
-        body.put("epoch", published.position().epoch());
-        return body;
     }
 
     /**
@@ -57,8 +54,7 @@ final class PublishApi {
      * the offset).
      */
     private static Mono<ServerResponse> unavailable(BrokerUnavailableException error) {
-        return ErrorResponses.respond(HttpStatus.SERVICE_UNAVAILABLE, "broker_unavailable",
-                "the broker did not answer in time; retry", Publisher.RETRY_AFTER_SECONDS);
+        return ErrorResponses.respond(UNAVAILABLE_STATUS, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, Publisher.RETRY_AFTER_SECONDS);
     }
 
     /**

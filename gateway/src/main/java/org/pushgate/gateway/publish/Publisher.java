@@ -12,6 +12,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -46,7 +47,12 @@ public final class Publisher {
 
     /** The request body, whole: {@code body_too_large} past the limit, {@code empty_body} when there is none. */
     public Mono<byte[]> body(ServerRequest request) {
-        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
+        return body(request.body(BodyExtractors.toDataBuffers()));
+    }
+
+    /** The same of a request's body as it comes off the socket (the publish endpoint in front of WebFlux). */
+    Mono<byte[]> body(Flux<DataBuffer> body) {
+        return DataBufferUtils.join(body, maxBodyBytes)
                 .onErrorMap(DataBufferLimitException.class, e -> new RejectedRequest(HttpStatus.BAD_REQUEST,
                         "body_too_large", "request body exceeds " + maxBodyBytes + " bytes"))
                 .map(Publisher::bytes)

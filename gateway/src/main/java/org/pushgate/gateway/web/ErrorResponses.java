@@ -13,7 +13,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The gateway's one JSON error answer, {@code {"error":"<code>","message":"..."}}, with its headers
  * ({@code Retry-After} when given, {@code WWW-Authenticate: Bearer} on 401). Filters and the WebSocket endpoint,
  * which answer before any handler runs, {@link #write} it straight to the response; the HTTP APIs
- * {@link #respond} with it. Jackson encodes the body, so any message makes valid JSON.
+ * {@link #respond} with it, and {@code POST /api/publish}, served in front of WebFlux, {@link #answer}s with exactly
+ * what {@link #respond} would give. Jackson encodes the body, so any message makes valid JSON.
  */
 public final class ErrorResponses {
 
@@ -28,6 +29,22 @@ public final class ErrorResponses {
         response.setStatusCode(status);
         headers(response.getHeaders(), status, retryAfterSeconds);
         byte[] body = body(code, message);
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+
+    /**
+     * The same answer as {@link #respond}, headers included (a Content-Length, as the functional endpoint's writer
+     * sets it), written straight to the response: for an endpoint served in front of WebFlux that must answer as
+     * the WebFlux route it stands for.
+     *
+     * @param retryAfterSeconds 0 for no Retry-After header
+     */
+    public static Mono<Void> answer(ServerHttpResponse response, HttpStatus status, String code, String message,
+                                    int retryAfterSeconds) {
+        response.setStatusCode(status);
+        headers(response.getHeaders(), status, retryAfterSeconds);
+        byte[] body = body(code, message);
+        response.getHeaders().setContentLength(body.length);
         return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
     }
 

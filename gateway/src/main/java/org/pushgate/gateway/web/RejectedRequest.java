@@ -1,6 +1,7 @@
 package org.pushgate.gateway.web;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import reactor.core.publisher.Mono;
@@ -15,6 +16,11 @@ public final class RejectedRequest extends RuntimeException {
         super(message, null, false, false); // an answer, not a failure: no stack trace to fill
         this.status = status;
         this.code = code;
+    }
+
+    /** The answer written straight to a response, byte for byte as {@link #respond} gives it. */
+    public Mono<Void> write(ServerHttpResponse response) {
+        return ErrorResponses.answer(response, status, code, getMessage(), 0);
     }
 
     /** The answer, as {@link ErrorResponses#respond} gives it. */
