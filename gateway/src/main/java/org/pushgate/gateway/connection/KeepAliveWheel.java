@@ -203,7 +203,12 @@ final class KeepAliveWheel {
         armed = true;
         fireAt = at;
         long mine = ++generation;
-        fire = timers.schedule(() -> onLoop(() -> fire(mine)), Math.max(0, at - now()), TimeUnit.NANOSECONDS);
+        try {
+            fire = timers.schedule(() -> onLoop(() -> fire(mine)), Math.max(0, at - now()), TimeUnit.NANOSECONDS);
+        }
+        catch (RejectedExecutionException shuttingDown) {
+            armed = false; // the timers are gone (the node is stopping): its connections end without more rounds
+        }
     }
 
     private static Lane earlier(Lane a, Lane b) {
@@ -247,6 +252,11 @@ final class KeepAliveWheel {
 
     /** A one-off check later than the check lane can hold (a ping the writer took late), on the loop. */
     void later(long delayNanos, Runnable task) {
-        timers.schedule(() -> onLoop(task), delayNanos, TimeUnit.NANOSECONDS);
+        try {
+            timers.schedule(() -> onLoop(task), delayNanos, TimeUnit.NANOSECONDS);
+        }
+        catch (RejectedExecutionException shuttingDown) {
+            // The node is stopping: its connections are being closed anyway.
+        }
     }
 }
