@@ -101,6 +101,25 @@ class KeepAliveWheelTest {
         assertThat(open.get(0).socket().count(Kind.HEARTBEAT_PING)).as("nothing after the end").isEqualTo(1);
     }
 
+    /** A peer that answered three rounds and then fell silent is cut at its fourth round plus the timeout, not later. */
+    @Test
+    void aPeerThatFallsSilentIsCutAtTheFirstUnansweredRoundPlusTheTimeout() {
+        Open peer = open();
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        for (int round = 1; round <= 3; round++) {
+            clock.advanceTimeBy(INTERVAL);
+            pong(peer.socket()); // a second after the rounds at 25, 50 and 75 s
+        }
+        clock.advanceTimeBy(Duration.ofSeconds(24)); // t = 100 s: the fourth round, never answered
+        assertThat(peer.socket().count(Kind.HEARTBEAT_PING)).isEqualTo(4);
+        clock.advanceTimeBy(TIMEOUT.minusMillis(1));
+        assertThat(peer.socket().closedWithCode).as("still within the timeout").isNull();
+        clock.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(peer.socket().closedWithCode).isEqualTo(4000);
+        assertThat(node.registry.activeTimers()).isZero();
+        assertThat(pipeline.keepAliveRegistrations()).isZero();
+    }
+
     /** Many connections, all on one loop: each gets exactly its rounds, and the wheel empties with them. */
     @Test
     void aThousandConnectionsOnOneLoopEachGetOneRoundPerInterval() {
