@@ -153,7 +153,10 @@ final class KeepAliveWheel {
                     : wheels.computeIfAbsent(loop, l -> new KeepAliveWheel(l, timers, settings, counted));
         }
 
-        /** Connections linked in any wheel's heartbeat or ping lane (for tests and diagnostics). */
+        /**
+         * Entries of every wheel's heartbeat and ping lanes (a connection with unequal intervals has one in each), for
+         * tests and diagnostics: zero once every connection terminated.
+         */
         int registered() {
             int n = 0;
             for (KeepAliveWheel wheel : wheels.values()) {
