@@ -32,8 +32,10 @@ import tools.jackson.databind.JsonNode;
  *   <li>its registry entry;</li>
  *   <li>its subscriber buffer (the sink and the frames and bytes queued in it);</li>
  *   <li>its hub subscriptions;</li>
- *   <li>its timers (heartbeat, liveness, auth deadline) and its outbound subscription, which exist only inside the
- *       pipeline's outbound Flux and end when the close signal ends that Flux.</li>
+ *   <li>its keep-alive: its place in its event loop's {@link KeepAliveWheel} (heartbeats, pings, the liveness
+ *       deadline), released by {@link #terminate};</li>
+ *   <li>its auth-deadline timer and its outbound subscription, which exist only inside the pipeline's outbound Flux
+ *       and end when the close signal ends that Flux.</li>
  * </ul>
  * Every ending, whatever the transport (the pipeline's termination by complete, error or cancel; the auditor's
  * {@link #reclaim()}; shutdown, which only asks to {@link #close}), funnels into the one ordered, idempotent
@@ -67,6 +69,7 @@ public final class Connection implements SubscriberOwner {
     private final String remoteAddress;
     private final long openedAtMillis;
     private final SubscriberBuffer buffer;
+    private final KeepAlive keepAlive;
     private final Sinks.One<CloseReason> closeSignal = Sinks.one();
     // Plain volatile fields with VarHandles rather than Atomic* objects: two objects fewer per connection.
     private volatile CloseReason reason;
@@ -87,7 +90,7 @@ public final class Connection implements SubscriberOwner {
     private volatile long lastInboundMillis;
 
     private Connection(long id, ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node,
-                       ClientProtocol protocol) {
+                       ClientProtocol protocol, KeepAliveWheel.Loops keepAlives) {
         this.id = id;
         this.socket = socket;
         this.ticket = ticket;
@@ -98,6 +101,7 @@ public final class Connection implements SubscriberOwner {
         this.lastInboundNanos = nowNanos;
         this.lastInboundMillis = openedAtMillis;
         this.buffer = new SubscriberBuffer(node.buffers(), this, socket.executor());
+        this.keepAlive = new KeepAlive(this, keepAlives.of(socket.executor()), socket.answersPings());
         boolean authRequired = node.auth().required();
         this.authDeadlines = authRequired ? Sinks.many().replay().latest() : null;
         this.authenticated = !authRequired;
@@ -111,8 +115,9 @@ public final class Connection implements SubscriberOwner {
      * {@link #terminate}.
      */
     static Connection open(ConnectionSocket socket, Admission.Ticket ticket, long nowNanos, NodeResources node,
-                           ClientProtocol protocol) {
-        Connection connection = new Connection(node.registry().nextId(), socket, ticket, nowNanos, node, protocol);
+                           ClientProtocol protocol, KeepAliveWheel.Loops keepAlives) {
+        Connection connection = new Connection(node.registry().nextId(), socket, ticket, nowNanos, node, protocol,
+                keepAlives);
         // The registry closes it at once if shutdown already asked everyone to close (see ConnectionRegistry.add).
         node.registry().add(connection);
         return connection;
@@ -205,11 +210,14 @@ public final class Connection implements SubscriberOwner {
      */
     boolean terminate(CloseReason fallback) {
         // 1. The close reason first, so that the reason counted is the one that won. Its signal also ends the
-        //    outbound Flux if it still runs (a reclaim), and with it the timers and the sink's subscription.
+        //    outbound Flux if it still runs (a reclaim), and with it the auth deadline and the sink's subscription.
         close(fallback);
         if (!TERMINATED.compareAndSet(this, false, true)) {
             return false;
         }
+        // 1b. The keep-alive leaves its loop's wheel (on the loop; a hop from elsewhere): no heartbeat, ping or
+        //     liveness check of this connection runs after that, whichever way the socket ended.
+        keepAlive.release();
         // 2. The hub forgets the buffer: after this no publisher offers to it. Under this connection's lock, so a
         //    subscribe racing with the end is refused (CLOSED) rather than resurrecting a subscription.
         List<String> subscribed;
@@ -268,6 +276,11 @@ public final class Connection implements SubscriberOwner {
     /** The buffer this connection owns; the auditor compares the hub's subscribers against these. */
     public SubscriberBuffer buffer() {
         return buffer;
+    }
+
+    /** The source of this connection's heartbeats and pings, for the pipeline's outbound merge. */
+    Flux<OutboundFrame> keepAlive() {
+        return keepAlive;
     }
 
     /** Queues a reply (or any frame) from any thread, in order with the messages around it. */

@@ -1,6 +1,5 @@
 package org.pushgate.gateway.connection;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,7 +12,6 @@ import org.pushgate.gateway.protocol.ClientProtocol;
 import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.pushgate.gateway.protocol.PushgateProtocol;
-import org.pushgate.gateway.protocol.ServerFrames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +25,17 @@ import reactor.core.scheduler.Scheduler;
  * parts together:
  * <ol>
  *   <li>inbound: client commands, and the peer's close or death, which becomes a close reason;</li>
- *   <li>outbound: one Flux merging the buffer's frames, heartbeats and liveness pings, cut by the close signal;</li>
+ *   <li>outbound: one Flux merging the buffer's frames, the connection's keep-alive frames (heartbeats and liveness
+ *       pings, from its event loop's {@link KeepAliveWheel}) and its auth deadline, cut by the close signal;</li>
  *   <li>closing: when a close reason wins, the socket is closed with that reason's code.</li>
  * </ol>
  * Whatever ends the pipeline (complete, error or cancel), its termination calls {@link Connection#terminate},
- * the one release path. Timers exist only as subscriptions inside the outbound Flux, so the close signal that
- * ends the Flux disposes them too.
+ * the one release path; it also takes the connection out of its loop's keep-alive wheel. The auth deadline exists
+ * only as a subscription inside the outbound Flux, so the close signal that ends the Flux disposes it too.
+ *
+ * <p>Keep-alive: one wheel per event loop visits the connections due (O(1) to join, visit and leave), on their own
+ * loop, and writes a round's heartbeat and ping as one frame (one write, one flush) when the two intervals are equal;
+ * no per-connection scheduled task, interval or delay (docs/lifecycle.md, docs/benchmarks.md gateway issue 7).
  */
 public final class ConnectionPipeline {
 
@@ -42,9 +45,11 @@ public final class ConnectionPipeline {
     private final ClientCommands commands;
     private final ClientProtocol pushgate;
     private final Scheduler timers;
+    private final KeepAliveWheel.Loops keepAlives;
 
     ConnectionPipeline(NodeResources node, CommandDecoder decoder, Scheduler timers) {
         this.node = node;
+        this.keepAlives = new KeepAliveWheel.Loops(timers, node.settings(), node.registry().timerCounter());
         this.commands = new ClientCommands(decoder, node.auth(), node.settings(), node.broker(), timers);
         this.pushgate = new PushgateProtocol(decoder);
         this.timers = timers;
@@ -82,7 +87,7 @@ public final class ConnectionPipeline {
             return Mono.usingWhen(
                     Mono.fromSupplier(() -> {
                         node.events().opened(socket.transport(), protocol.name());
-                        return Connection.open(socket, ticket, now(), node, protocol);
+                        return Connection.open(socket, ticket, now(), node, protocol, keepAlives);
                     }),
                     connection -> run(connection, socket),
                     connection -> Mono.fromRunnable(() -> connection.terminate(CloseReason.CLIENT_CLOSE)),
@@ -108,14 +113,14 @@ public final class ConnectionPipeline {
         // Prefetch 1: the subscriber buffer is the connection's queue; merge must not hold a second one.
         Flux<OutboundFrame> outbound = Flux.merge(1,
                         connection.buffer().frames(),
-                        timers(connection),
+                        connection.keepAlive(),
                         authDeadlines(connection))
                 .takeUntilOther(connection.closed())
                 .doOnNext(frame -> {
                     if (frame.kind() == OutboundFrame.Kind.MESSAGE) {
                         node.events().delivered();
                     }
-                    else if (frame.kind() == OutboundFrame.Kind.PING) {
+                    else if (frame.kind() == OutboundFrame.Kind.PING || frame.kind() == OutboundFrame.Kind.HEARTBEAT_PING) {
                         connection.pingSent(now());
                     }
                 });
@@ -138,66 +143,6 @@ public final class ConnectionPipeline {
         return Mono.when(inbound, sending, closing);
     }
 
-    /**
-     * The connection's heartbeat and liveness timers. With equal intervals (the default) one timer does
-     * both: each tick sends a heartbeat and a ping; that saves a scheduled task and its operators on every
-     * connection. A socket that cannot answer pings (SSE) gets the heartbeat alone.
-     */
-    Flux<OutboundFrame> timers(Connection connection) {
-        if (!connection.answersPings()) {
-            return heartbeats(); // no pong can come back: a liveness probe would cut every such peer
-        }
-        if (node.settings().heartbeatInterval().equals(node.settings().livenessInterval())) {
-            return livenessProbes(connection, true);
-        }
-        return Flux.merge(heartbeats(), livenessProbes(connection, false));
-    }
-
-    /** Heartbeat frames; dropped, never errored, while the socket cannot take them. */
-    Flux<OutboundFrame> heartbeats() {
-        Duration every = node.settings().heartbeatInterval();
-        return counted(Flux.interval(every, every, timers)
-                .onBackpressureDrop()
-                .map(tick -> ServerFrames.HEARTBEAT));
-    }
-
-    /**
-     * A ping every liveness interval; if no frame at all (pong or other) has arrived within the liveness
-     * timeout after the socket's writer took that ping, the connection is closed as
-     * {@link CloseReason#LIVENESS_TIMEOUT}. The timeout runs from when the ping was taken for writing (not
-     * from the tick), so a ping that waited behind other frames of a busy gateway does not count against the
-     * peer; a ping the writer never took (the socket is not draining) counts from the tick.
-     */
-    Flux<OutboundFrame> livenessProbes(Connection connection, boolean withHeartbeat) {
-        Duration every = node.settings().livenessInterval();
-        Duration timeout = node.settings().livenessTimeout();
-        return counted(Flux.interval(every, every, timers)
-                .onBackpressureDrop()
-                .concatMap(tick -> {
-                    long tickAt = now();
-                    Flux<OutboundFrame> probe = withHeartbeat ? Flux.just(ServerFrames.HEARTBEAT, ServerFrames.PING)
-                            : Flux.just(ServerFrames.PING);
-                    return probe.concatWith(Mono.delay(timeout, timers)
-                            .flatMap(elapsed -> livenessCheck(connection, tickAt, timeout))
-                            .then(Mono.empty()));
-                }, 0));
-    }
-
-    private Mono<Void> livenessCheck(Connection connection, long tickAt, Duration timeout) {
-        long sent = connection.pingSentNanos();
-        long since = sent != Long.MIN_VALUE && sent - tickAt >= 0 ? sent : tickAt;
-        if (connection.lastInboundNanos() - since >= 0) {
-            return Mono.empty();
-        }
-        long remaining = since + timeout.toNanos() - now();
-        Mono<Void> cut = Mono.fromRunnable(() -> {
-            if (connection.lastInboundNanos() - since < 0) {
-                connection.close(CloseReason.LIVENESS_TIMEOUT);
-            }
-        });
-        return remaining > 0 ? Mono.delay(Duration.ofNanos(remaining), timers).then(cut) : cut;
-    }
-
     private Flux<OutboundFrame> counted(Flux<OutboundFrame> timer) {
         AtomicInteger active = node.registry().timerCounter();
         // using(): one operator that counts at subscription and uncounts on complete, error or cancel.
@@ -213,6 +158,11 @@ public final class ConnectionPipeline {
                 .switchMap(deadline -> Mono.delay(deadline.after(), timers)
                         .doOnNext(elapsed -> connection.close(deadline.reason())))
                 .thenMany(Flux.empty()));
+    }
+
+    /** Connections in this node's keep-alive wheels (all loops): zero once every connection terminated. */
+    int keepAliveRegistrations() {
+        return keepAlives.registered();
     }
 
     private static CloseReason classify(Throwable error) {

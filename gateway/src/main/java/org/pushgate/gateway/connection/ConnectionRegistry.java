@@ -73,7 +73,10 @@ public final class ConnectionRegistry {
         return connections.size();
     }
 
-    /** Per-connection timers (heartbeat, liveness) currently scheduled; zero when no connection is open. */
+    /**
+     * Per-connection timers held: keep-alive lanes in the loops' wheels and auth deadlines; zero when no connection
+     * is open.
+     */
     public int activeTimers() {
         return timers.get();
     }

@@ -25,9 +25,12 @@ public enum GatewayMeter implements MeterDocumentation {
     CHANNELS_ACTIVE("gateway.channels.active", Meter.Type.GAUGE,
             "Channels with at least one subscriber"),
 
-    /** Per-connection timers scheduled: 2 per connection, 3 in jwt mode (the auth deadline). */
+    /**
+     * Per-connection timers: a connection's keep-alive lanes in its loop's wheel (1, or 2 with unequal heartbeat and
+     * liveness intervals), plus its auth deadline in jwt mode.
+     */
     TIMERS_ACTIVE("gateway.connection.timers.active", Meter.Type.GAUGE,
-            "Per-connection timers (heartbeat, liveness) scheduled"),
+            "Per-connection timers (keep-alive lanes, auth deadline) held"),
 
     /** The connection limit in force. */
     CONNECTION_LIMIT("gateway.connections.limit", Meter.Type.GAUGE,

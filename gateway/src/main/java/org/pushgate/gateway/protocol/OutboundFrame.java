@@ -13,7 +13,12 @@ import java.util.function.Function;
  */
 public final class OutboundFrame {
 
-    public enum Kind { MESSAGE, REPLY, HEARTBEAT, PING }
+    /**
+     * What the frame is. {@code HEARTBEAT_PING} is a heartbeat and a liveness ping that leave together, in one write
+     * and one flush (the keep-alive round of a socket that answers pings, when both intervals are equal): its payload
+     * is the heartbeat's, and the transport writes both (a WebSocket: the heartbeat's text frame, then a ping frame).
+     */
+    public enum Kind { MESSAGE, REPLY, HEARTBEAT, PING, HEARTBEAT_PING }
 
     private final Kind kind;
     private final byte[] payload;

@@ -14,6 +14,9 @@ public final class ServerFrames {
             new OutboundFrame(OutboundFrame.Kind.HEARTBEAT, "{\"op\":\"heartbeat\"}".getBytes(StandardCharsets.UTF_8))
                     .shareWire();
     public static final OutboundFrame PING = new OutboundFrame(OutboundFrame.Kind.PING, new byte[0]).shareWire();
+    /** {@link #HEARTBEAT} and {@link #PING} in one frame, so that a keep-alive round is one write and one flush. */
+    public static final OutboundFrame HEARTBEAT_PING =
+            new OutboundFrame(OutboundFrame.Kind.HEARTBEAT_PING, HEARTBEAT.payload()).shareWire();
 
     private static final byte[] MESSAGE_PREFIX = "{\"op\":\"message\",\"channel\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] OFFSET_FIELD = "\",\"offset\":".getBytes(StandardCharsets.UTF_8);

@@ -23,10 +23,11 @@ import reactor.core.publisher.MonoSink;
  * requested at a time.
  *
  * <p>A frame that arrives on the event loop (whatever comes from the subscriber buffer, whose one producer is
- * this loop: messages, replies, probes; or the next buffered frame once the previous one is written) is written
- * at once. A frame that arrives on another thread (a heartbeat or a ping from the connection timers' scheduler)
- * is handed to the loop through a single slot and one task (this object itself: nothing is allocated for the
- * hand-off). The slot is enough because at most one frame is requested at a time.
+ * this loop: messages, replies, probes, the keep-alive wheel's heartbeats and pings; or the next buffered frame
+ * once the previous one is written) is written at once. A frame that arrives on another thread is handed to the
+ * loop through a single slot and one task (this object itself: nothing is allocated for the hand-off). The slot is
+ * enough because at most one frame is requested at a time. A keep-alive round with a heartbeat and a ping is one
+ * frame ({@code HEARTBEAT_PING}), so one write and one flush.
  *
  * <p>Writes take the void promise (no future, no listener per frame). While the channel stays writable the
  * next frame is requested right after the write; once Netty's outbound buffer is past its high-water mark,

@@ -39,11 +39,27 @@ final class WireFrames {
     }
 
     static ByteBuf encode(OutboundFrame frame) {
+        if (frame.kind() == OutboundFrame.Kind.HEARTBEAT_PING) {
+            // Two WebSocket frames in one buffer: the heartbeat's text frame, then an empty ping. One write, one flush.
+            ByteBuffer buffer = ByteBuffer.allocate(frameLength(frame.payload().length) + frameLength(0));
+            put(buffer, OPCODE_TEXT, frame.payload());
+            put(buffer, OPCODE_PING, new byte[0]);
+            buffer.flip();
+            return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
+        }
         int opcode = frame.kind() == OutboundFrame.Kind.PING ? OPCODE_PING : OPCODE_TEXT;
-        byte[] payload = frame.payload();
+        ByteBuffer buffer = ByteBuffer.allocate(frameLength(frame.payload().length));
+        put(buffer, opcode, frame.payload());
+        buffer.flip();
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
+    }
+
+    private static int frameLength(int length) {
+        return (length < 126 ? 2 : length <= 0xFFFF ? 4 : 10) + length;
+    }
+
+    private static void put(ByteBuffer buffer, int opcode, byte[] payload) {
         int length = payload.length;
-        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
-        ByteBuffer buffer = ByteBuffer.allocate(header + length);
         buffer.put((byte) (FIN | opcode));
         if (length < 126) {
             buffer.put((byte) length);
@@ -57,7 +73,5 @@ final class WireFrames {
             buffer.putLong(length);
         }
         buffer.put(payload);
-        buffer.flip();
-        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
     }
 }

@@ -96,6 +96,7 @@ class ConnectionPipelineTest {
         assertEverythingReleased(socket);
     }
 
+    /** One round, one frame: the heartbeat and the ping leave in one write (and one flush). */
     @Test
     void withEqualIntervalsOneTimerSendsBothTheHeartbeatAndThePing() {
         FakeSocket socket = new FakeSocket();
@@ -103,7 +104,7 @@ class ConnectionPipelineTest {
                 .expectSubscription()
                 .then(() -> assertThat(registry.activeTimers()).isEqualTo(1))
                 .then(() -> clock.advanceTimeBy(HEARTBEAT))
-                .then(() -> assertThat(socket.sent).extracting(f -> f.kind()).containsExactly(Kind.HEARTBEAT, Kind.PING))
+                .then(() -> assertThat(socket.sent).extracting(f -> f.kind()).containsExactly(Kind.HEARTBEAT_PING))
                 .then(() -> socket.inbound.next(ConnectionSocket.InboundFrame.of(ConnectionSocket.InboundFrame.Type.PONG)))
                 .then(() -> clock.advanceTimeBy(HEARTBEAT))
                 .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).isEqualTo(2))
@@ -114,19 +115,33 @@ class ConnectionPipelineTest {
         assertEverythingReleased(socket);
     }
 
+    /**
+     * A socket that takes nothing: the rounds' heartbeats are dropped, never queued, never an error, and never in the
+     * subscriber buffer (they evict no message and do not count as one).
+     */
     @Test
-    void heartbeatNeverErrorsOnASlowDownstream() {
-        ConnectionPipeline handler = handler(HEARTBEAT, NEVER, 16, OverflowPolicy.DISCONNECT);
-        StepVerifier.create(handler.heartbeats(), 0)
+    void heartbeatsAreDroppedNotErroredWhileTheSocketCannotTakeThem() {
+        FakeSocket socket = new FakeSocket("news");
+        socket.stalled = true;
+        StepVerifier.create(serve(handler(HEARTBEAT, NEVER, 4, OverflowPolicy.DROP_OLDEST), socket))
                 .expectSubscription()
                 .then(() -> clock.advanceTimeBy(HEARTBEAT.multipliedBy(100)))
-                .expectNoEvent(Duration.ZERO)
-                .thenRequest(1)
+                .then(() -> assertThat(socket.closedWithCode).as("not cut, not errored").isNull())
+                .then(() -> assertThat(publish("news", "1")).isEqualTo(1))
+                .then(() -> assertThat(publish("news", "2")).isEqualTo(1))
+                .then(() -> assertThat(events.drops(HubEvents.DropReason.DROP_OLDEST)).as("no heartbeat in the buffer").isZero())
+                .then(() -> socket.sender.request(10))
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT))
+                        .as("the one round the outbound had asked for before the stall; the other 99 dropped").isEqualTo(1))
+                .then(() -> assertThat(socket.count(Kind.MESSAGE)).isEqualTo(2))
                 .then(() -> clock.advanceTimeBy(HEARTBEAT))
-                .expectNextCount(1)
-                .thenCancel()
+                .then(() -> assertThat(socket.count(Kind.HEARTBEAT)).as("rounds resume when the socket takes frames").isEqualTo(2))
+                .then(() -> socket.peerCloses(1000))
+                .expectComplete()
                 .verify(VERIFY);
-        assertThat(registry.activeTimers()).isZero();
+        assertThat(events.delivered.get()).as("heartbeats are not messages").isEqualTo(2);
+        assertThat(events.drops(HubEvents.DropReason.DROP_OLDEST)).isZero();
+        assertEverythingReleased(socket);
     }
 
     @Test

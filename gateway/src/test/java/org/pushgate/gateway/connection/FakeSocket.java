@@ -198,11 +198,17 @@ public final class FakeSocket implements ConnectionSocket {
         inbound.next(InboundFrame.text(json));
     }
 
+    /** Frames of this kind sent; a heartbeat-and-ping frame counts as a heartbeat and as a ping. */
     public long count(OutboundFrame.Kind kind) {
-        return sent.stream().filter(f -> f.kind() == kind).count();
+        return sent.stream().filter(f -> is(f, kind)).count();
     }
 
     public List<String> texts(OutboundFrame.Kind kind) {
-        return sent.stream().filter(f -> f.kind() == kind).map(OutboundFrame::text).toList();
+        return sent.stream().filter(f -> is(f, kind)).map(OutboundFrame::text).toList();
+    }
+
+    private static boolean is(OutboundFrame frame, OutboundFrame.Kind kind) {
+        return frame.kind() == kind || frame.kind() == OutboundFrame.Kind.HEARTBEAT_PING
+                && (kind == OutboundFrame.Kind.HEARTBEAT || kind == OutboundFrame.Kind.PING);
     }
 }

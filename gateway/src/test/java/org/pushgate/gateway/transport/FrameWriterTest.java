@@ -114,14 +114,34 @@ class FrameWriterTest {
     @Test
     void everyFrameIsFlushedAsItIsWritten() {
         flushes.set(0);
-        // As the connection's keep-alive timer delivers them: a tick's frames inside concatMap inside merge.
-        // Reactor's operators hand them over one drain-loop turn at a time, so nothing is held back for a batch.
+        // Frames delivered one drain-loop turn at a time (a tick's frames inside concatMap inside merge): nothing is
+        // held back for a batch. (Hence the keep-alive round's one combined frame, aKeepAliveRoundIsOneWriteAndOneFlush.)
         Flux<OutboundFrame> tick = Flux.just(0L).concatMap(t -> Flux.just(ServerFrames.HEARTBEAT, ServerFrames.PING), 0);
         StepVerifier.create(send(Flux.merge(1, Flux.<OutboundFrame>never(), tick).take(2)))
                 .expectComplete()
                 .verify(VERIFY);
         assertThat(written()).hasSize(2);
         assertThat(flushes.get()).as("no frame waits for a later flush").isEqualTo(2);
+    }
+
+    /** The keep-alive round's frame: the heartbeat's text frame and a ping frame, in one write and one flush. */
+    @Test
+    void aKeepAliveRoundIsOneWriteAndOneFlush() {
+        flushes.set(0);
+        StepVerifier.create(send(Flux.just(ServerFrames.HEARTBEAT_PING))).expectComplete().verify(VERIFY);
+
+        List<Object> out = written();
+        assertThat(out).as("one write").hasSize(1);
+        assertThat(flushes.get()).as("one flush").isEqualTo(1);
+        byte[] heartbeat = "{\"op\":\"heartbeat\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] expected = new byte[2 + heartbeat.length + 2];
+        expected[0] = (byte) 0x81;             // FIN + text
+        expected[1] = (byte) heartbeat.length; // unmasked, 7-bit length
+        System.arraycopy(heartbeat, 0, expected, 2, heartbeat.length);
+        expected[2 + heartbeat.length] = (byte) 0x89; // FIN + ping
+        expected[3 + heartbeat.length] = 0x00;        // empty
+        assertThat(ByteBufUtil.getBytes((ByteBuf) out.get(0))).containsExactly(expected);
+        out.forEach(ReferenceCountUtil::release);
     }
 
     @Test

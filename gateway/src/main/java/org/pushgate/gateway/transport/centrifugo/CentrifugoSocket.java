@@ -36,7 +36,7 @@ final class CentrifugoSocket implements ConnectionSocket {
         return switch (frame.kind()) {
             case MESSAGE -> frame.alternateWire(CentrifugoProtocol::push);
             case REPLY -> frame;
-            case PING -> CentrifugoProtocol.PING;
+            case PING, HEARTBEAT_PING -> CentrifugoProtocol.PING;
             case HEARTBEAT -> null;
         };
     }

@@ -58,7 +58,7 @@ final class SseStream {
                 yield event("message", i >= 0 ? id() : null, frame.payload());
             }
             case REPLY -> reply(frame.payload());
-            case HEARTBEAT -> HEARTBEAT.duplicate();
+            case HEARTBEAT, HEARTBEAT_PING -> HEARTBEAT.duplicate(); // (the pipeline sends a stream no ping)
             case PING -> null;
         };
     }
