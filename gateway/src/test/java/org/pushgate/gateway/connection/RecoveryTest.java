@@ -49,6 +49,21 @@ class RecoveryTest {
                 node.clock);
     }
 
+    /** The node's broker, with each history read starting once {@code read} completes and answering once {@code answer} does. */
+    Broker gatedReads(Mono<Void> read, Mono<Void> answer) {
+        return new Broker() {
+            @Override
+            public Mono<Published> publish(String channel, byte[] data) {
+                return node.broker.publish(channel, data);
+            }
+
+            @Override
+            public Mono<History> history(String channel, long since, int limit) {
+                return read.then(node.broker.history(channel, since, limit)).delayUntil(history -> answer);
+            }
+        };
+    }
+
     String epoch(String channel) {
         return node.broker.history(channel, 0, 0).block(VERIFY).top().epoch();
     }
@@ -211,19 +226,8 @@ class RecoveryTest {
         String epoch = epoch("news");
         Sinks.Empty<Void> readNow = Sinks.empty();
         Sinks.Empty<Void> answerNow = Sinks.empty();
-        Broker slowReads = new Broker() {
-            @Override
-            public Mono<Published> publish(String channel, byte[] data) {
-                return node.broker.publish(channel, data);
-            }
-
-            @Override
-            public Mono<History> history(String channel, long since, int limit) {
-                return readNow.asMono().then(node.broker.history(channel, since, limit)).delayUntil(read -> answerNow.asMono());
-            }
-        };
         FakeSocket socket = new FakeSocket();
-        node.serve(pipelineReadingThrough(slowReads), socket).subscribe();
+        node.serve(pipelineReadingThrough(gatedReads(readNow.asMono(), answerNow.asMono())), socket).subscribe();
 
         socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"since\":{\"offset\":1,\"epoch\":\"" + epoch + "\"}}");
         publishAll("news", 6, 7);   // joined, not yet read: held live, and in the history read below
@@ -247,19 +251,8 @@ class RecoveryTest {
         publishAll("news", 1, 3);
         String epoch = epoch("news");
         Sinks.Empty<Void> answerNow = Sinks.empty();
-        Broker slowReads = new Broker() {
-            @Override
-            public Mono<Published> publish(String channel, byte[] data) {
-                return node.broker.publish(channel, data);
-            }
-
-            @Override
-            public Mono<History> history(String channel, long since, int limit) {
-                return node.broker.history(channel, since, limit).delayUntil(read -> answerNow.asMono());
-            }
-        };
         FakeSocket socket = new FakeSocket();
-        node.serve(pipelineReadingThrough(slowReads), socket).subscribe();
+        node.serve(pipelineReadingThrough(gatedReads(Mono.empty(), answerNow.asMono())), socket).subscribe();
 
         socket.text("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":3}");
         node.hub.deliver("news", epoch, 4, "4".getBytes(UTF_8)).block(VERIFY); // sets the node's position: 4
