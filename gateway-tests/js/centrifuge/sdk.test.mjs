@@ -9,6 +9,10 @@ import { client, closeAll, next, record, subscribed, until, publish, closeConnec
 
 after(closeAll);
 
+// Channels whose offsets and history a test checks get a name of this run's own: surefire reruns a failed class
+// against the same gateway, whose streams still hold the first run's messages.
+const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
 test('connects anonymously, subscribes, and gets publications in order with their offsets', async () => {
   const c = client();
   const connected = next(c, 'connected');
@@ -16,13 +20,13 @@ test('connects anonymously, subscribes, and gets publications in order with thei
   const ctx = await connected;
   assert.match(ctx.client, /^[0-9a-f-]{36}$/);
   assert.equal(ctx.transport, 'websocket');
-  const { pubs, ctx: sub } = await subscribed(c, 'cf.order');
+  const { pubs, ctx: sub } = await subscribed(c, `cf.order.${RUN}`);
   assert.equal(sub.recoverable, true);
   assert.equal(sub.positioned, true);
   assert.equal(sub.wasRecovering, false);
   const start = sub.streamPosition.offset;
   for (let n = 1; n <= 20; n++) {
-    await publish('cf.order', { n });
+    await publish(`cf.order.${RUN}`, { n });
   }
   await until(() => pubs.length === 20, 'twenty publications');
   assert.deepEqual(pubs.map(p => p.data.n), Array.from({ length: 20 }, (_, i) => i + 1));
@@ -53,8 +57,8 @@ test('the connect and many subscribes go in one frame, and every subscription wo
 test('an operator close (3011) makes the SDK reconnect and recover exactly what it missed', async () => {
   const c = client({ minReconnectDelay: 1500, maxReconnectDelay: 1500 });
   c.connect();
-  const { sub, pubs } = await subscribed(c, 'cf.recover');
-  await publish('cf.recover', { n: 1 });
+  const { sub, pubs } = await subscribed(c, `cf.recover.${RUN}`);
+  await publish(`cf.recover.${RUN}`, { n: 1 });
   await until(() => pubs.length === 1, 'the first publication');
 
   const connecting = next(c, 'connecting', ctx => ctx.code === 3011);
@@ -62,14 +66,14 @@ test('an operator close (3011) makes the SDK reconnect and recover exactly what 
   await closeConnections();
   assert.equal((await connecting).reason, 'force reconnect');
   for (let n = 2; n <= 4; n++) {
-    await publish('cf.recover', { n }); // while the SDK waits to reconnect
+    await publish(`cf.recover.${RUN}`, { n }); // while the SDK waits to reconnect
   }
   const again = await resubscribed;
   assert.equal(again.wasRecovering, true);
   assert.equal(again.recovered, true);
   await until(() => pubs.length === 4, 'the three missed publications');
   assert.deepEqual(pubs.map(p => p.data.n), [1, 2, 3, 4]);
-  await publish('cf.recover', { n: 5 });
+  await publish(`cf.recover.${RUN}`, { n: 5 });
   await until(() => pubs.length === 5, 'a live one after the recovery');
   assert.deepEqual(pubs.map(p => p.offset), [1, 2, 3, 4, 5].map(k => pubs[0].offset + k - 1));
 });
@@ -77,21 +81,21 @@ test('an operator close (3011) makes the SDK reconnect and recover exactly what 
 test('beyond the history window the SDK is told recovered: false', async () => {
   const c = client({ minReconnectDelay: 1500, maxReconnectDelay: 1500 });
   c.connect();
-  const { sub, pubs } = await subscribed(c, 'short:window');
-  await publish('short:window', { n: 1 });
+  const { sub, pubs } = await subscribed(c, `short:window.${RUN}`);
+  await publish(`short:window.${RUN}`, { n: 1 });
   await until(() => pubs.length === 1, 'the first publication');
   const connecting = next(c, 'connecting', ctx => ctx.code === 3011);
   const resubscribed = next(sub, 'subscribed');
   await closeConnections();
   await connecting;
   for (let n = 2; n <= 7; n++) {
-    await publish('short:window', { n }); // six missed, three kept
+    await publish(`short:window.${RUN}`, { n }); // six missed, three kept
   }
   const again = await resubscribed;
   assert.equal(again.wasRecovering, true);
   assert.equal(again.recovered, false);
   assert.equal(pubs.length, 1, 'nothing partial is delivered');
-  await publish('short:window', { n: 8 });
+  await publish(`short:window.${RUN}`, { n: 8 });
   await until(() => pubs.length === 2, 'live publications go on');
   assert.equal(pubs[1].data.n, 8);
 });
@@ -126,9 +130,9 @@ test('a non-reconnectable code (3505 channel limit) stops the SDK', async () => 
 test('history answers from the stream; client publish is refused (103); presence is not available (108)', async () => {
   const c = client();
   c.connect();
-  const { sub, pubs } = await subscribed(c, 'cf.history');
+  const { sub, pubs } = await subscribed(c, `cf.history.${RUN}`);
   for (let n = 1; n <= 3; n++) {
-    await publish('cf.history', { n });
+    await publish(`cf.history.${RUN}`, { n });
   }
   await until(() => pubs.length === 3, 'three publications');
   const history = await sub.history({ limit: 10 });

@@ -120,16 +120,21 @@ final class NettyWebSocket implements ConnectionSocket {
      * the queued write: one "Failed to release a message: CloseWebSocketFrame(freed)" stack trace per closed
      * connection on a lagging node (docs/benchmarks.md, gateway issue 8). On the loop the write is done, and the
      * frame encoded, before any cancel can arrive; a cancel before the loop runs the task makes no frame at all.
+     * The TCP connection then ends with a {@link LingeringClose}: a FIN after the frame, and the peer's frames still
+     * on their way read and dropped, so that no reset overtakes the close frame.
      */
     @Override
     public Mono<Void> close(int code, String reason) {
-        Mono<Void> close = Mono.defer(() -> out.sendClose(code, reason));
+        Mono<Void> close = Mono.defer(() -> {
+            LingeringClose.install(channel);
+            return out.sendClose(code, reason);
+        });
         return channel.eventLoop().inEventLoop() ? close : close.subscribeOn(Schedulers.fromExecutor(channel.eventLoop()));
     }
 
     @Override
     public void abort() {
-        channel.close();
+        LingeringClose.closeNow(channel);
     }
 
     @Override

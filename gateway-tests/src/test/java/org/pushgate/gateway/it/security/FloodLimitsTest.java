@@ -12,6 +12,7 @@ import static org.pushgate.gateway.it.security.SecurityProfiles.SMALL_PUBLISH;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.pushgate.gateway.it.support.Eventually;
@@ -66,6 +67,39 @@ class FloodLimitsTest {
             assertThat(frames.subList(0, 10)).as("no refusal within the burst").noneMatch(f -> "rate_limited".equals(Json.text(f, "code")));
         }
         Eventually.await(WAIT, "counted as rate_limited", () -> Http.disconnects(gateway.port(), "rate_limited") >= before + 1);
+    }
+
+    /**
+     * A flooder that goes on writing after the cut still reads why it was cut: the close frame, then a FIN (the
+     * gateway half-closes and drops what keeps coming, a lingering close). Closing at once with its frames unread
+     * made the kernel answer with a reset, which could overtake the close frame: the SDKs then saw 1006 instead.
+     */
+    @Test
+    void givenAFloodThatGoesOnAfterTheCut_thenTheCloseFrameAndAFinStillReachTheFlooder() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            try (RawWebSocket client = RawWebSocket.upgrade(gateway.port(), "/ws", Options.defaults().from("127.0.0.24"))) {
+                AtomicBoolean done = new AtomicBoolean();
+                byte[] frame = RawWebSocket.encode(0x81, unsubscribe(0).getBytes(StandardCharsets.UTF_8), true);
+                byte[] batch = new byte[frame.length * 64];
+                for (int i = 0; i < 64; i++) {
+                    System.arraycopy(frame, 0, batch, i * frame.length, frame.length);
+                }
+                Thread writer = new Thread(() -> {
+                    // Bounded: 4,000 batches (256,000 frames) or 3 s, whichever comes first.
+                    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                    for (int i = 0; i < 4_000 && !done.get() && System.nanoTime() < until; i++) {
+                        client.write(batch);
+                    }
+                }, "flooder");
+                writer.setDaemon(true);
+                writer.start();
+                RawWebSocket.Ending ending = client.readUntilClosed(WAIT);
+                done.set(true);
+                writer.join(Duration.ofSeconds(5).toMillis());
+                assertThat(ending.closeCode()).as("round %d: the close frame reached the flooder", round).isEqualTo(4007);
+                assertThat(ending.eof()).as("round %d: a FIN, not a reset, after it", round).isTrue();
+            }
+        }
     }
 
     @Test

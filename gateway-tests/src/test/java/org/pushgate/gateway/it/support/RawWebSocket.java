@@ -206,6 +206,14 @@ public final class RawWebSocket implements AutoCloseable {
      * test can send fragments, reserved opcodes and RSV bits); {@code masked} false sends what no client may.
      */
     public void sendRaw(int firstByte, byte[] payload, boolean masked) {
+        write(encode(firstByte, payload, masked));
+        if ((firstByte & 0x0F) == CLOSE) {
+            closeSent = true;
+        }
+    }
+
+    /** The bytes of one frame as {@link #sendRaw} sends it, for a test that writes many at once. */
+    public static byte[] encode(int firstByte, byte[] payload, boolean masked) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write(firstByte);
         int maskBit = masked ? 0x80 : 0;
@@ -230,10 +238,7 @@ public final class RawWebSocket implements AutoCloseable {
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i & 3]);
         }
-        write(frame.toByteArray());
-        if ((firstByte & 0x0F) == CLOSE) {
-            closeSent = true;
-        }
+        return frame.toByteArray();
     }
 
     /** Writes bytes as they are: half a frame, a header without its payload, or several frames at once. */
