@@ -131,11 +131,13 @@ public final class ConnectionPipeline {
                     return Mono.empty();
                 });
 
-        // A reset socket is gone: there is no one to send a close frame to (and 1006 may not go on the wire).
+        // A reset socket is gone: there is no one to send a close frame to (and 1006 may not go on the wire). A
+        // client that closed first (CLIENT_CLOSE: its close frame came in) was answered by the transport itself,
+        // which also ends the TCP connection: nothing to send either, and no lingering close for it.
         // A peer that does not take the close frame (a slow consumer's full TCP window, a half-open peer) gets
         // the liveness timeout to do so; then the TCP connection is aborted, which ends the inbound side.
         Mono<Void> closing = connection.closed()
-                .filter(reason -> reason != CloseReason.RESET)
+                .filter(reason -> reason != CloseReason.RESET && reason != CloseReason.CLIENT_CLOSE)
                 .flatMap(reason -> Mono.defer(() -> socket.close(reason))
                         .timeout(node.settings().livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
                         .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
