@@ -34,7 +34,6 @@ final class LingeringClose extends ChannelDuplexHandler {
     static final Duration BOUND = Duration.ofSeconds(2);
 
     private boolean lingering;
-    private ScheduledFuture<?> deadline;
 
     private LingeringClose() {
     }
@@ -63,19 +62,20 @@ final class LingeringClose extends ChannelDuplexHandler {
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         Channel channel = ctx.channel();
-        if (!lingering && (!channel.isActive() || ((DuplexChannel) channel).isOutputShutdown())) {
+        if (lingering) {
+            channel.closeFuture().addListener(closed -> promise.trySuccess()); // joins the close under way
+            return;
+        }
+        if (!channel.isActive() || ((DuplexChannel) channel).isOutputShutdown()) {
             ctx.close(promise);
             return;
         }
-        channel.closeFuture().addListener(closed -> promise.trySuccess());
-        if (lingering) {
-            return; // joins the close under way
-        }
         lingering = true;
-        deadline = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, BOUND.toNanos(), TimeUnit.NANOSECONDS);
-        channel.closeFuture().addListener(closed -> deadline.cancel(false));
+        ScheduledFuture<?> deadline = ctx.executor().schedule(() -> ctx.close(), BOUND.toNanos(), TimeUnit.NANOSECONDS);
+        channel.closeFuture().addListener(closed -> {
+            deadline.cancel(false);
+            promise.trySuccess();
+        });
         // Everything written so far goes first (the close frame was flushed before this close was asked for).
         ((DuplexChannel) channel).shutdownOutput().addListener(done -> {
             if (!done.isSuccess()) {
