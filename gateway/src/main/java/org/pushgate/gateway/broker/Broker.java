@@ -1,5 +1,7 @@
 package org.pushgate.gateway.broker;
 
+import java.util.Collection;
+
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,6 +26,13 @@ public interface Broker {
      * position. {@code limit} 0 reads the position only.
      */
     Mono<History> history(String channel, long since, int limit);
+
+    /**
+     * Drops the channels' streams now (messages and position; a later publish starts a new epoch) instead of at
+     * their ttl: for channels nobody else uses, the warm-up's. Completes once they are gone; fails with
+     * {@link BrokerUnavailableException} when the broker cannot be reached (the streams then go at their ttl).
+     */
+    Mono<Void> forget(Collection<String> channels);
 
     /** Whether the broker is reachable now (readiness). */
     default boolean available() {

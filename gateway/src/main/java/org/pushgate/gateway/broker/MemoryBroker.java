@@ -45,7 +45,7 @@ final class MemoryBroker implements Broker, SmartLifecycle {
     static final int STREAM_OVERHEAD = 256;
 
     /** Why a stream was dropped; the tag of {@code gateway_history_streams_dropped_total{reason}}. */
-    enum DropReason { EXPIRED, MEMORY }
+    enum DropReason { EXPIRED, MEMORY, FORGOTTEN }
 
     /** Where the engine reports what it drops. */
     interface Events {
@@ -134,6 +134,18 @@ final class MemoryBroker implements Broker, SmartLifecycle {
                     if (!stream.dropped) {
                         return stream.read(since, limit);
                     }
+                }
+            }
+        });
+    }
+
+    @Override
+    public Mono<Void> forget(java.util.Collection<String> channels) {
+        return Mono.fromRunnable(() -> {
+            for (String channel : channels) {
+                Stream stream = streams.remove(channel);
+                if (stream != null) {
+                    drop(stream, DropReason.FORGOTTEN);
                 }
             }
         });

@@ -20,6 +20,7 @@ import org.springframework.context.SmartLifecycle;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -175,6 +176,16 @@ final class RedisBroker implements Broker, NodeSubscriptions, BrokerSubscription
                 .then(shard.history(channel, since, limit, policy.sizeOf(channel), policy.ttlOf(channel)))
                 .timeout(settings.timeout())
                 .onErrorMap(error -> unavailable(shard, "history", error));
+    }
+
+    @Override
+    public Mono<Void> forget(java.util.Collection<String> channels) {
+        return Flux.fromIterable(channels)
+                .groupBy(this::shardOf)
+                .flatMap(group -> group.collectList().flatMap(names -> group.key().forget(names)
+                        .timeout(settings.timeout())
+                        .onErrorMap(error -> unavailable(group.key(), "forget", error))))
+                .then();
     }
 
     @Override

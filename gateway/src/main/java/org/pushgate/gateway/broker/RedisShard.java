@@ -282,6 +282,15 @@ final class RedisShard {
                 .map(reply -> new StreamPosition((Long) reply.get(0), text(reply.get(1))));
     }
 
+    /** Deletes the channels' stream and meta keys (one DEL). */
+    Mono<Void> forget(List<String> channels) {
+        return Mono.defer(() -> {
+            List<String> keys = new ArrayList<>(channels.size() * 2);
+            channels.forEach(channel -> keys.addAll(List.of(keys(channel))));
+            return connection().reactive().del(keys.toArray(String[]::new)).then();
+        });
+    }
+
     private String[] keys(String channel) {
         return new String[] {keyPrefix + "meta:" + channel, keyPrefix + "stream:" + channel};
     }

@@ -29,6 +29,7 @@ public record GatewayProperties(
         @DefaultValue Auth auth,
         @DefaultValue History history,
         @DefaultValue Broker broker,
+        @DefaultValue Warmup warmup,
         @DefaultValue("") List<String> allowedOrigins) {
 
     public static final String PREFIX = "gateway";
@@ -307,6 +308,31 @@ public record GatewayProperties(
             public String toString() {
                 return "Redis[uris=" + uris.size() + ", timeout=" + timeout + ", prefix=" + prefix + "]"; // URIs may carry passwords
             }
+        }
+    }
+
+    /**
+     * Traffic the node sends itself before readiness says UP, so that the first real clients meet compiled code
+     * (package {@code warmup}).
+     *
+     * @param enabled off: ready as soon as the server listens, and the first minutes run in the interpreter and
+     *                the JIT compilers
+     * @param rounds how many times the traffic is repeated (the JIT compiles a method after thousands of calls)
+     * @param connections WebSocket connections per round (a quarter of them speak Centrifugo's protocol)
+     * @param messages publishes per round to the channel every connection of the round subscribes to (the
+     *                 fan-out), besides one publish to each connection's own channel
+     * @param timeout the warm-up's bound: past it the node is ready whatever the warm-up did
+     */
+    public record Warmup(@DefaultValue("true") boolean enabled,
+                         @DefaultValue("6") int rounds,
+                         @DefaultValue("2000") int connections,
+                         @DefaultValue("20") int messages,
+                         @DefaultValue("60s") Duration timeout) {
+        public Warmup {
+            requireRange("gateway.warmup.rounds", rounds, 1, 1000);
+            requireRange("gateway.warmup.connections", connections, 1, 5000);
+            requireRange("gateway.warmup.messages", messages, 0, 1000);
+            requirePositive("gateway.warmup.timeout", timeout);
         }
     }
 

@@ -81,7 +81,7 @@ public enum GatewayMeter implements MeterDocumentation {
     HANDSHAKES_FAILED("gateway.handshakes.failed", Meter.Type.COUNTER,
             "Sockets closed before they became a served request or a WebSocket, by reason", null, Tag.REASON),
 
-    /** History streams dropped, by reason ({@code expired}, {@code memory}): their next use starts a new epoch. */
+    /** History streams dropped, by reason ({@code expired}, {@code memory}, {@code forgotten}): their next use starts a new epoch. */
     HISTORY_STREAMS_DROPPED("gateway.history.streams.dropped", Meter.Type.COUNTER,
             "History streams dropped (their next use starts a new epoch), by reason", null, Tag.REASON),
 

@@ -56,7 +56,7 @@ public final class GatewayMetrics implements HubEvents, ConnectionEvents {
         for (Admission.Rejection reason : Admission.Rejection.values()) {
             rejected.put(reason, counter(GatewayMeter.CONNECTIONS_REJECTED, reason.tag()));
         }
-        for (String reason : new String[] {"expired", "memory"}) {
+        for (String reason : new String[] {"expired", "memory", "forgotten"}) {
             streamsDropped.put(reason, counter(GatewayMeter.HISTORY_STREAMS_DROPPED, reason));
         }
         for (String[] pair : TRANSPORTS) {

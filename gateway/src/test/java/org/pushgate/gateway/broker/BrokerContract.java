@@ -179,6 +179,24 @@ abstract class BrokerContract {
     }
 
     @Test
+    void forgottenStreamsAreGoneAtOnceAndOthersStay() {
+        String a = channel("ns");
+        String b = channel("ns");
+        String kept = channel("ns");
+        Published beforeA = publish(a, "{}");
+        publish(b, "{}");
+        Published keptBefore = publish(kept, "{}");
+        broker.forget(List.of(a, b)).block(java.time.Duration.ofSeconds(5));
+        History after = history(a, 0, 100);
+        assertThat(after.top().offset()).isZero();
+        assertThat(after.messages()).isEmpty();
+        assertThat(after.top().epoch()).isNotEqualTo(beforeA.position().epoch());
+        assertThat(history(b, 0, 100).messages()).isEmpty();
+        assertThat(history(kept, 0, 100).top()).isEqualTo(keptBefore.position());
+        broker.forget(List.of(channel("ns"))).block(java.time.Duration.ofSeconds(5)); // an unknown channel: nothing to do
+    }
+
+    @Test
     void readingAnUnknownChannelGivesAStablePosition() {
         String c = channel("ns");
         StreamPosition first = history(c, 0, 0).top();

@@ -61,6 +61,11 @@ class RecoveryTest {
             public Mono<History> history(String channel, long since, int limit) {
                 return read.then(node.broker.history(channel, since, limit)).delayUntil(history -> answer);
             }
+
+            @Override
+            public Mono<Void> forget(java.util.Collection<String> channels) {
+                return node.broker.forget(channels);
+            }
         };
     }
 

@@ -42,6 +42,11 @@ class PublishEndpointBrokerDownTest {
         public Mono<History> history(String channel, long since, int limit) {
             return Mono.error(new BrokerUnavailableException("redis did not answer in time", null));
         }
+
+        @Override
+        public Mono<Void> forget(java.util.Collection<String> channels) {
+            return Mono.error(new BrokerUnavailableException("redis did not answer in time", null));
+        }
     };
     private final Publisher publisher = new Publisher(down, new ChannelNames(64), 1024, 3, 10);
 

@@ -1,0 +1,262 @@
+package org.pushgate.gateway.warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntSupplier;
+
+import org.pushgate.gateway.auth.AuthMode;
+import org.pushgate.gateway.broker.Broker;
+import org.pushgate.gateway.config.GatewayProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.env.Environment;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Warms this node's hot paths before it says it is ready. Spring Boot runs every {@link ApplicationRunner} after the
+ * server listens and before readiness turns to ACCEPTING_TRAFFIC; this one sends the node real traffic over loopback
+ * ({@link WarmupTraffic}: WebSocket handshakes on both protocols, subscribes, publishes through the HTTP API, the
+ * fan-out, closes), {@code gateway.warmup.rounds} times, so that the JIT compiles what the first real clients will
+ * run. Meanwhile the {@code warmup} health indicator is OUT_OF_SERVICE (and Boot's own readinessState refuses traffic
+ * until the runners are done, so {@code /actuator/health} and its readiness group answer 503; this indicator says why
+ * and how far); after it, UP with what the warm-up did. It ends with one full GC, so that its garbage is not the first
+ * clients' pause and G1 gives back the heap it grew for it. It never fails the start: past
+ * {@code gateway.warmup.timeout}, or when it cannot authenticate to its own node, the node is ready without it and
+ * says why.
+ *
+ * <p>It owns what it opens: its client (loop, pool, sockets) is closed when it ends or the context closes, its
+ * connections are closed by itself and released by the node like any other (it waits for the registry to drop
+ * back), and its channels' streams are dropped from the broker when it ends ({@link Broker#forget}).
+ */
+public final class Warmup implements ApplicationRunner, DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(Warmup.class);
+    /** The warm-up's channels: {@code _warmup.<node>.<i>} and {@code _warmup.<node>.all}. */
+    static final String CHANNEL_PREFIX = "_warmup.";
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
+
+    enum Phase { PENDING, RUNNING, DONE, SKIPPED }
+
+    /** What the health indicator shows. */
+    record Report(Phase phase, String reason, int rounds, WarmupTraffic.Tally tally, Duration took) {
+        boolean ready() {
+            return phase == Phase.DONE || phase == Phase.SKIPPED;
+        }
+    }
+
+    private final GatewayProperties properties;
+    private final Environment environment;
+    private final Broker broker;
+    private final IntSupplier openConnections;
+    private final IntSupplier port;
+    private volatile Report report = new Report(Phase.PENDING, null, 0, WarmupTraffic.Tally.NONE, Duration.ZERO);
+    private volatile WarmupTraffic traffic;
+    private volatile boolean closing;
+
+    /**
+     * @param openConnections the node's registered connections (the warm-up waits for its own to be released)
+     * @param port the port the server listens on, or -1 when there is none
+     */
+    Warmup(GatewayProperties properties, Environment environment, Broker broker, IntSupplier openConnections,
+           IntSupplier port) {
+        this.properties = properties;
+        this.environment = environment;
+        this.broker = broker;
+        this.openConnections = openConnections;
+        this.port = port;
+    }
+
+    Report report() {
+        return report;
+    }
+
+    @Override
+    public void run(ApplicationArguments args) {
+        GatewayProperties.Warmup settings = properties.warmup();
+        if (!settings.enabled()) {
+            skip("gateway.warmup.enabled is false");
+            return;
+        }
+        int listening = port.getAsInt();
+        if (listening <= 0) {
+            skip("the server does not listen on a port");
+            return;
+        }
+        String unreachable = whyNotPossible();
+        if (unreachable != null) {
+            skip(unreachable);
+            return;
+        }
+        long start = System.nanoTime();
+        long endAt = start + settings.timeout().toNanos();
+        String node = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        List<String> own = new ArrayList<>(settings.connections());
+        for (int i = 0; i < settings.connections(); i++) {
+            own.add(CHANNEL_PREFIX + node + "." + i);
+        }
+        String shared = CHANNEL_PREFIX + node + ".all";
+        int baseline = openConnections.getAsInt();
+        WarmupTraffic.Tally total = WarmupTraffic.Tally.NONE;
+        int rounds = 0;
+        report = new Report(Phase.RUNNING, null, 0, total, Duration.ZERO);
+        log.info("warm-up: {} rounds of {} connections and {} publishes against port {}, at most {}; not ready until it ends "
+                + "(gateway.warmup.*)", settings.rounds(), settings.connections(), settings.connections() + settings.messages(),
+                listening, settings.timeout());
+        String reason = null;
+        try (WarmupTraffic client = new WarmupTraffic(target(listening), credentials())) {
+            traffic = client;
+            while (rounds < settings.rounds() && !closing) {
+                long left = endAt - System.nanoTime();
+                if (left <= 0) {
+                    reason = "gateway.warmup.timeout passed after " + rounds + " rounds";
+                    break;
+                }
+                long roundStart = System.nanoTime();
+                WarmupTraffic.Tally tally = client.round(own, shared, settings.messages(), Duration.ofNanos(left));
+                total = total.plus(tally);
+                rounds++;
+                log.debug("warm-up round {}: {} in {} ms", rounds, tally, (System.nanoTime() - roundStart) / 1_000_000);
+                report = new Report(Phase.RUNNING, null, rounds, total, Duration.ofNanos(System.nanoTime() - start));
+            }
+        } catch (RuntimeException e) {
+            reason = "stopped: " + e;
+            log.warn("warm-up stopped early; the node is ready without the rest of it", e);
+        } finally {
+            traffic = null;
+        }
+        awaitReleased(baseline);
+        List<String> channels = new ArrayList<>(own);
+        channels.add(shared);
+        try {
+            broker.forget(channels).timeout(Duration.ofSeconds(10)).block();
+        } catch (RuntimeException e) {
+            log.warn("warm-up: its {} channels' streams stay until their ttl ({})", channels.size(), e.toString());
+        }
+        // Its garbage goes now, not in the first clients' time, and G1 gives back the heap it grew for it (a full
+        // collection shrinks the heap to -XX:MaxHeapFreeRatio): an idle node's RSS is close to what it was before.
+        System.gc();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        report = new Report(Phase.DONE, reason, rounds, total, took);
+        log.info("warm-up done in {} ms: {} rounds, {} connections ({} failed), {} publishes ({} failed), {} of {} deliveries{}",
+                took.toMillis(), rounds, total.opened(), total.failed(), total.published(), total.publishFailed(),
+                total.delivered(), total.expected(), reason == null ? "" : "; " + reason);
+    }
+
+    private void skip(String why) {
+        report = new Report(Phase.SKIPPED, why, 0, WarmupTraffic.Tally.NONE, Duration.ZERO);
+        log.info("warm-up skipped: {}", why);
+    }
+
+    /** Why the warm-up cannot speak to its own node, or null. */
+    private String whyNotPossible() {
+        GatewayProperties.Auth auth = properties.auth();
+        if (auth.mode() == AuthMode.JWT && auth.jwt().secret().isBlank()) {
+            return "client tokens are verified with a public key or JWKS, so the node cannot sign one for itself";
+        }
+        GatewayProperties.Api api = properties.api();
+        if (!api.keyConfigured() && api.jwt().configured() && api.jwt().secret().isBlank()) {
+            return "the publish API takes server tokens verified with a public key or JWKS, so the node cannot sign one";
+        }
+        return null;
+    }
+
+    private WarmupTraffic.Target target(int listening) {
+        String address = environment.getProperty("server.address", "");
+        String host = address.isBlank() || address.equals("0.0.0.0") || address.equals("::") || address.equals("[::]")
+                ? "127.0.0.1" : address;
+        boolean sslConfigured = environment.containsProperty("server.ssl.bundle")
+                || environment.containsProperty("server.ssl.key-store")
+                || environment.containsProperty("server.ssl.certificate");
+        boolean secure = environment.getProperty("server.ssl.enabled", Boolean.class, sslConfigured);
+        return new WarmupTraffic.Target(host, listening, secure);
+    }
+
+    private WarmupTraffic.Credentials credentials() {
+        GatewayProperties.Auth auth = properties.auth();
+        Duration life = properties.warmup().timeout().plusMinutes(1);
+        String clientToken = auth.mode() == AuthMode.JWT ? token(auth.jwt(), life, Map.of()) : null;
+        GatewayProperties.Api api = properties.api();
+        String authorization = api.keyConfigured() ? "Bearer " + api.key()
+                : api.jwt().configured() ? "Bearer " + token(api.jwt(), life, Map.of("scope", "publish"))
+                : null;
+        return new WarmupTraffic.Credentials(clientToken, authorization);
+    }
+
+    /** An HS256 token for the warm-up itself, with the issuer and audience the node checks. */
+    private static String token(GatewayProperties.Jwt jwt, Duration life, Map<String, Object> claims) {
+        Instant now = Instant.now();
+        JWTClaimsSet.Builder set = new JWTClaimsSet.Builder().subject("pushgate-warmup")
+                .issueTime(Date.from(now)).expirationTime(Date.from(now.plus(life)));
+        if (!jwt.issuer().isBlank()) {
+            set.issuer(jwt.issuer());
+        }
+        if (!jwt.audience().isBlank()) {
+            set.audience(jwt.audience());
+        }
+        claims.forEach(set::claim);
+        SignedJWT token = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), set.build());
+        try {
+            token.sign(new MACSigner(jwt.secret().getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign the warm-up's token", e);
+        }
+        return token.serialize();
+    }
+
+    /** Waits (bounded) until the node has released the warm-up's connections. */
+    private void awaitReleased(int baseline) {
+        long until = System.nanoTime() + RELEASE_WAIT.toNanos();
+        while (openConnections.getAsInt() > baseline && System.nanoTime() < until && !closing) {
+            Mono.delay(Duration.ofMillis(20)).block();
+        }
+    }
+
+    /** The context closes (possibly during the warm-up): its client goes now. */
+    @Override
+    public void destroy() {
+        closing = true;
+        WarmupTraffic running = traffic;
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    /** The health indicator's details. */
+    Map<String, Object> details() {
+        Report r = report;
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("phase", r.phase().name().toLowerCase(java.util.Locale.ROOT));
+        if (r.reason() != null) {
+            details.put("reason", r.reason());
+        }
+        if (r.phase() != Phase.SKIPPED && r.phase() != Phase.PENDING) {
+            details.put("rounds", r.rounds());
+            details.put("connections", r.tally().opened());
+            details.put("connectionsFailed", r.tally().failed());
+            details.put("publishes", r.tally().published());
+            details.put("publishesFailed", r.tally().publishFailed());
+            details.put("deliveries", r.tally().delivered());
+            details.put("deliveriesExpected", r.tally().expected());
+            details.put("millis", r.took().toMillis());
+        }
+        return details;
+    }
+}
