@@ -104,12 +104,12 @@ for ((k = 0; k < gateways; k++)); do
 done
 health() { curl -s -m 5 "http://127.0.0.1:$1/actuator/health" 2>/dev/null | grep -o '"status":"[A-Z]*"' | head -1 || true; }
 for ((k = 0; k < gateways; k++)); do
-  for _ in $(seq 240); do
+  for _ in $(seq 480); do   # up to 240 s: starts and warm-ups (gateway.warmup.*) on shared cores
     [[ "$(health "${gw_ports[k]}")" == '"status":"UP"' ]] && break
     kill -0 "$(cat "$dir/gateway-$k.pid")" 2>/dev/null || { echo "error: gateway $k exited; see $dir/gateway-$k.log" >&2; exit 4; }
     sleep 0.5
   done
-  [[ "$(health "${gw_ports[k]}")" == '"status":"UP"' ]] || { echo "error: gateway $k is not UP after 120 s" >&2; exit 4; }
+  [[ "$(health "${gw_ports[k]}")" == '"status":"UP"' ]] || { echo "error: gateway $k is not UP after 240 s" >&2; exit 4; }
 done
 gw_pids=(); redis_pids=()
 for ((k = 0; k < gateways; k++)); do gw_pids+=("$(cat "$dir/gateway-$k.pid")"); done

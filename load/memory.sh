@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 metric() { curl -s -m 10 "http://127.0.0.1:$port/actuator/prometheus" | awk -v m="$1" '$1 == m {print int($2)}'; }
-for _ in $(seq 120); do
+for _ in $(seq 360); do   # up to 180 s: the start and the warm-up before readiness (gateway.warmup.*)
   curl -s -m 2 "http://127.0.0.1:$port/actuator/health" 2>/dev/null | grep -q '"UP"' && break
   kill -0 "$gw" 2>/dev/null || { echo "error: the gateway exited; see $out/gateway.log" >&2; exit 4; }
   sleep 0.5

@@ -82,12 +82,12 @@ start_gateway() { # NAME PORT
 }
 health() { curl -s -m 5 "http://127.0.0.1:$1/actuator/health" 2>/dev/null | grep -o '"status":"[A-Z]*"' | head -1 || true; }
 await_up() { # NAME PORT
-  for _ in $(seq 240); do
+  for _ in $(seq 480); do   # up to 240 s: starts and warm-ups (gateway.warmup.*) on shared cores
     [[ "$(health "$2")" == '"status":"UP"' ]] && return 0
     kill -0 "$(cat "$dir/gateway-$1.pid")" 2>/dev/null || { echo "error: gateway $1 exited; see $dir/gateway-$1.log" >&2; exit 4; }
     sleep 0.5
   done
-  echo "error: gateway $1 is not UP after 120 s" >&2
+  echo "error: gateway $1 is not UP after 240 s" >&2
   exit 4
 }
 start_gateway a "$port_a"

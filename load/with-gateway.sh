@@ -56,12 +56,12 @@ stop_gateway() {
 trap stop_gateway EXIT INT TERM
 
 health() { curl -s -m 5 "http://127.0.0.1:$port/actuator/health" 2>/dev/null | grep -o '"status":"[A-Z]*"' | head -1 || true; }
-for _ in $(seq 120); do
+for _ in $(seq 360); do   # up to 180 s: the start and the warm-up before readiness (gateway.warmup.*)
   [[ "$(health)" == '"status":"UP"' ]] && break
   kill -0 "$gw" 2>/dev/null || { echo "error: the gateway exited; see $log" >&2; exit 4; }
   sleep 0.5
 done
-[[ "$(health)" == '"status":"UP"' ]] || { echo "error: the gateway is not UP after 60 s; see $log" >&2; exit 4; }
+[[ "$(health)" == '"status":"UP"' ]] || { echo "error: the gateway is not UP after 180 s; see $log" >&2; exit 4; }
 
 ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 # Busy and total jiffies of the whole machine (all cores) from /proc/stat.
