@@ -11,7 +11,9 @@
 # (5,000 channels x 1 subscriber, 2,000 publishes/s round-robin: the publish path), storm-10k (10,000 connections
 # at once, each subscribing to one channel). For each workload and server: a fresh server process, pass 1 (cold:
 # its first work ever) and pass 2 (warm: the same again, same process), each on channels of its own (so Nchan's
-# "first message newest" never hands a subscriber an old message), with no warm-up. Per pass: the server's CPU
+# "first message newest" never hands a subscriber an old message), with no warm-up by the generator (the gateway's
+# own warm-up before readiness, gateway.warmup.*, is part of its start: JAVA_OPTS=-Dgateway.warmup.enabled=false
+# turns it off). Per pass: the server's CPU
 # seconds from /proc/PID/stat over the measured window (fan-out: publishing and draining; storm: the ramp), p50/p99
 # (publish-to-receive; storm: the handshake), connections/s, and RSS per idle connection (storm, cold pass: the
 # server's RSS growth from idle, after a forced GC in the JVM). Nchan's CPU and RSS are its one worker process'.
@@ -27,7 +29,7 @@
 # Exit status: 0 done (verdicts of the passes are in the table; a failed pass is marked), 2 usage, 3 broken.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-if wants_help "$@"; then sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if wants_help "$@"; then sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 (($# == 0)) || { echo "error: no arguments; the settings are environment variables (--help)" >&2; exit 2; }
 for tool in jq curl /usr/sbin/nginx; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing (apt-get install -y jq curl nginx libnginx-mod-nchan)" >&2; exit 3; }

@@ -117,9 +117,9 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         WarmupTraffic.Tally total = WarmupTraffic.Tally.NONE;
         int rounds = 0;
         report = new Report(Phase.RUNNING, null, 0, total, Duration.ZERO);
-        log.info("warm-up: {} rounds of {} connections and {} publishes against port {}, at most {}; not ready until it ends "
+        log.info("warm-up: {} rounds of {} connections and {} publishes against port {}, at most {} s; not ready until it ends "
                 + "(gateway.warmup.*)", settings.rounds(), settings.connections(), settings.connections() + settings.messages(),
-                listening, settings.timeout());
+                listening, settings.timeout().toSeconds());
         String reason = null;
         try (WarmupTraffic client = new WarmupTraffic(target(listening), credentials())) {
             traffic = client;
