@@ -121,7 +121,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
                 + "(gateway.warmup.*)", settings.rounds(), settings.connections(), settings.connections() + settings.messages(),
                 listening, settings.timeout().toSeconds());
         String reason = null;
-        try (WarmupTraffic client = new WarmupTraffic(target(listening), credentials())) {
+        try (WarmupTraffic client = new WarmupTraffic(target(listening), credentials(CHANNEL_PREFIX + node + ".*"))) {
             traffic = client;
             while (rounds < settings.rounds() && !closing) {
                 long left = endAt - System.nanoTime();
@@ -189,10 +189,11 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         return new WarmupTraffic.Target(host, listening, secure);
     }
 
-    private WarmupTraffic.Credentials credentials() {
+    /** @param channels the pattern of its channels, in its client token's {@code channels} claim (for namespaces ruled {@code claim}) */
+    private WarmupTraffic.Credentials credentials(String channels) {
         GatewayProperties.Auth auth = properties.auth();
         Duration life = properties.warmup().timeout().plusMinutes(1);
-        String clientToken = auth.mode() == AuthMode.JWT ? token(auth.jwt(), life, Map.of()) : null;
+        String clientToken = auth.mode() == AuthMode.JWT ? token(auth.jwt(), life, Map.of("channels", List.of(channels))) : null;
         GatewayProperties.Api api = properties.api();
         String authorization = api.keyConfigured() ? "Bearer " + api.key()
                 : api.jwt().configured() ? "Bearer " + token(api.jwt(), life, Map.of("scope", "publish"))

@@ -62,6 +62,8 @@ final class WarmupTraffic implements AutoCloseable {
     private static final String PUBLISH_PATH = "/api/publish";
     private static final String PUSHGATE_MESSAGE = "\"op\":\"message\"";
     private static final String CENTRIFUGO_PUB = "\"pub\":";
+    private static final String PUSHGATE_ERROR = "\"op\":\"error\"";
+    private static final String CENTRIFUGO_ERROR = "\"error\":{";
     private static final String REPLY_OWN = "\"id\":2";
     private static final String REPLY_SHARED = "\"id\":3";
 
@@ -127,7 +129,7 @@ final class WarmupTraffic implements AutoCloseable {
             Sinks.Empty<Void> gone = Sinks.empty();
             closed.add(gone.asMono());
             Mono<Void> socket = socket(Kind.of(i, credentials.clientToken() != null), own.get(i), shared, expectedEach,
-                    subscribed, delivered, roundEnd.asMono())
+                    subscribed, delivered, failed, roundEnd.asMono())
                     .onErrorResume(error -> {
                         failed.incrementAndGet();
                         return Mono.empty();
@@ -180,10 +182,13 @@ final class WarmupTraffic implements AutoCloseable {
 
     /**
      * One connection: its commands, then counting what arrives until it has {@code expected} messages or the round
-     * ends, then a close with 1000. {@code subscribed} gets true once both subscribes are answered.
+     * ends, then a close with 1000. {@code subscribed} gets true once both subscribes are answered; an error answer
+     * (a channel policy that refuses the warm-up's channels, a limit) ends the connection at once, counted in
+     * {@code failed}, so that the round does not wait for messages that will not come.
      */
     private Mono<Void> socket(Kind kind, String own, String shared, long expected, Sinks.One<Boolean> subscribed,
-                              AtomicLong delivered, Mono<Void> roundEnd) {
+                              AtomicLong delivered, AtomicInteger failed, Mono<Void> roundEnd) {
+        String error = kind == Kind.CENTRIFUGO ? CENTRIFUGO_ERROR : PUSHGATE_ERROR;
         List<String> commands = commands(kind, credentials.clientToken(), own, shared);
         String marker = kind == Kind.CENTRIFUGO ? CENTRIFUGO_PUB : PUSHGATE_MESSAGE;
         // The query's subscribe is answered without an id: its reply names the channel.
@@ -201,6 +206,12 @@ final class WarmupTraffic implements AutoCloseable {
                     Mono<Void> receive = in.receive().asString(StandardCharsets.UTF_8)
                             .takeUntilOther(roundEnd)
                             .takeUntil(text -> {
+                                if (text.contains(error)) {
+                                    if (subscribed.tryEmitValue(false).isSuccess()) {
+                                        failed.incrementAndGet();
+                                    }
+                                    return true;
+                                }
                                 replies[0] |= (text.contains(ownReply) ? 1 : 0) | (text.contains(REPLY_SHARED) ? 2 : 0);
                                 if (replies[0] == 3) {
                                     subscribed.tryEmitValue(true);

@@ -112,6 +112,48 @@ class WarmupTest {
         }
     }
 
+    private static final String SECRET = "warmup-test-secret-of-at-least-32-bytes!";
+
+    @Test
+    void inJwtModeItSignsItsOwnTokenWhichTheClaimRuleAccepts() {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
+                .registerShutdownHook(false)
+                .run("--server.port=0", "--gateway.warmup.enabled=true", "--gateway.warmup.rounds=1",
+                        "--gateway.warmup.connections=100", "--gateway.warmup.messages=3", "--gateway.auth.mode=jwt",
+                        "--gateway.auth.jwt.secret=" + SECRET, "--gateway.auth.default-access=claim",
+                        "--gateway.api.key=warmup-test-key");
+        try {
+            Warmup.Report report = context.getBean(Warmup.class).report();
+            assertThat(report.phase()).isEqualTo(Warmup.Phase.DONE);
+            assertThat(report.tally().opened()).isEqualTo(100);
+            assertThat(report.tally().publishFailed()).isZero();
+            assertThat(report.tally().delivered()).isEqualTo(report.tally().expected()).isEqualTo(100L * 4);
+        } finally {
+            context.close();
+        }
+    }
+
+    @Test
+    void aPolicyThatRefusesItsChannelsEndsTheRoundAtOnceNotAtTheTimeout() {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
+                .registerShutdownHook(false)
+                .run("--server.port=0", "--gateway.warmup.enabled=true", "--gateway.warmup.rounds=2",
+                        "--gateway.warmup.connections=100", "--gateway.warmup.timeout=60s", "--gateway.auth.mode=jwt",
+                        "--gateway.auth.jwt.secret=" + SECRET, "--gateway.auth.default-access=none");
+        try {
+            Warmup.Report report = context.getBean(Warmup.class).report();
+            assertThat(report.phase()).isEqualTo(Warmup.Phase.DONE);
+            // Had the first round waited for its messages, it would have taken the whole timeout and left no second.
+            assertThat(report.reason()).isNull();
+            assertThat(report.rounds()).isEqualTo(2);
+            assertThat(report.tally().opened()).isZero();
+            assertThat(report.tally().failed()).isEqualTo(200);
+            assertThat(context.getBean(ConnectionRegistry.class).size()).isZero();
+        } finally {
+            context.close();
+        }
+    }
+
     @Test
     void outOfServiceUntilItHasRun() {
         Warmup pending = new Warmup(null, null, null, () -> 0, () -> -1);
