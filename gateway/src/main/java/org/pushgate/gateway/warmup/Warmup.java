@@ -51,7 +51,9 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
     /** The warm-up's channels: {@code _warmup.<node>.<i>} and {@code _warmup.<node>.all}. */
     static final String CHANNEL_PREFIX = "_warmup.";
-    private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
+    // The cleanup after the rounds, bounded: the start is ready at most about 15 s past gateway.warmup.timeout.
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(5);
+    private static final Duration FORGET_WAIT = Duration.ofSeconds(5);
 
     enum Phase { PENDING, RUNNING, DONE, SKIPPED }
 
@@ -67,6 +69,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
     private final Broker broker;
     private final IntSupplier openConnections;
     private final IntSupplier port;
+    private final IntSupplier room;
     private volatile Report report = new Report(Phase.PENDING, null, 0, WarmupTraffic.Tally.NONE, Duration.ZERO);
     private volatile WarmupTraffic traffic;
     private volatile boolean closing;
@@ -74,14 +77,16 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
     /**
      * @param openConnections the node's registered connections (the warm-up waits for its own to be released)
      * @param port the port the server listens on, or -1 when there is none
+     * @param room how many warm-up connections the node's connection and descriptor limits leave room for
      */
     Warmup(GatewayProperties properties, Environment environment, Broker broker, IntSupplier openConnections,
-           IntSupplier port) {
+           IntSupplier port, IntSupplier room) {
         this.properties = properties;
         this.environment = environment;
         this.broker = broker;
         this.openConnections = openConnections;
         this.port = port;
+        this.room = room;
     }
 
     Report report() {
@@ -90,6 +95,19 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
 
     @Override
     public void run(ApplicationArguments args) {
+        try {
+            warmUp();
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+            // Never the start's failure: the node is ready without it.
+            report = new Report(Phase.DONE, "stopped: " + e, report.rounds(), report.tally(), report.took());
+            log.warn("warm-up stopped; the node is ready without the rest of it", e);
+        }
+    }
+
+    private void warmUp() {
         GatewayProperties.Warmup settings = properties.warmup();
         if (!settings.enabled()) {
             skip("gateway.warmup.enabled is false");
@@ -108,8 +126,13 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         long start = System.nanoTime();
         long endAt = start + settings.timeout().toNanos();
         String node = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        List<String> own = new ArrayList<>(settings.connections());
-        for (int i = 0; i < settings.connections(); i++) {
+        int connections = Math.min(settings.connections(), room.getAsInt());
+        if (connections < settings.connections()) {
+            log.info("warm-up: {} connections a round, not {}: each takes two of this process' descriptors (its client's "
+                    + "and the node's), and the node's limits leave room for that many", connections, settings.connections());
+        }
+        List<String> own = new ArrayList<>(connections);
+        for (int i = 0; i < connections; i++) {
             own.add(CHANNEL_PREFIX + node + "." + i);
         }
         String shared = CHANNEL_PREFIX + node + ".all";
@@ -118,7 +141,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         int rounds = 0;
         report = new Report(Phase.RUNNING, null, 0, total, Duration.ZERO);
         log.info("warm-up: {} rounds of {} connections and {} publishes against port {}, at most {} s; not ready until it ends "
-                + "(gateway.warmup.*)", settings.rounds(), settings.connections(), settings.connections() + settings.messages(),
+                + "(gateway.warmup.*)", settings.rounds(), connections, connections + settings.messages(),
                 listening, settings.timeout().toSeconds());
         String reason = null;
         try (WarmupTraffic client = new WarmupTraffic(target(listening), credentials(CHANNEL_PREFIX + node + ".*"))) {
@@ -146,7 +169,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         List<String> channels = new ArrayList<>(own);
         channels.add(shared);
         try {
-            broker.forget(channels).timeout(Duration.ofSeconds(10)).block();
+            broker.forget(channels).timeout(FORGET_WAIT).block();
         } catch (RuntimeException e) {
             log.warn("warm-up: its {} channels' streams stay until their ttl ({})", channels.size(), e.toString());
         }
@@ -155,9 +178,10 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         System.gc();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         report = new Report(Phase.DONE, reason, rounds, total, took);
-        log.info("warm-up done in {} ms: {} rounds, {} connections ({} failed), {} publishes ({} failed), {} of {} deliveries{}",
+        log.info("warm-up done in {} ms: {} rounds, {} connections ({} failed), {} publishes ({} failed), {} of {} deliveries{}{}",
                 took.toMillis(), rounds, total.opened(), total.failed(), total.published(), total.publishFailed(),
-                total.delivered(), total.expected(), reason == null ? "" : "; " + reason);
+                total.delivered(), total.expected(), reason == null ? "" : "; " + reason,
+                total.lastFailure() == null ? "" : "; last failure: " + total.lastFailure());
     }
 
     private void skip(String why) {
@@ -257,6 +281,9 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
             details.put("deliveries", r.tally().delivered());
             details.put("deliveriesExpected", r.tally().expected());
             details.put("millis", r.took().toMillis());
+            if (r.tally().lastFailure() != null) {
+                details.put("lastFailure", r.tally().lastFailure());
+            }
         }
         return details;
     }

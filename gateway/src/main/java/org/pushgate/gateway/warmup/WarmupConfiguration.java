@@ -1,5 +1,6 @@
 package org.pushgate.gateway.warmup;
 
+import org.pushgate.gateway.admission.Admission;
 import org.pushgate.gateway.broker.Broker;
 import org.pushgate.gateway.config.GatewayProperties;
 import org.pushgate.gateway.connection.ConnectionRegistry;
@@ -17,10 +18,21 @@ class WarmupConfiguration {
 
     @Bean
     Warmup warmup(GatewayProperties properties, Environment environment, Broker broker, ConnectionRegistry registry,
-                  ApplicationContext context) {
+                  Admission admission, ApplicationContext context) {
         return new Warmup(properties, environment, broker, registry::size,
                 () -> context instanceof WebServerApplicationContext web && web.getWebServer() != null
-                        ? web.getWebServer().getPort() : -1);
+                        ? web.getWebServer().getPort() : -1,
+                () -> room(admission.maxConnections(), properties.limits().maxConnectionsPerAddress()));
+    }
+
+    /**
+     * Warm-up connections the node has room for: each holds two of this process' descriptors (its client's socket and
+     * the node's), so half of what the connection limit (explicit or derived from the open-file limit) leaves; and
+     * they all come from one address, so at most half of a per-address limit.
+     */
+    static int room(int maxConnections, int maxPerAddress) {
+        int room = Math.max(1, maxConnections / 2 - 50);
+        return maxPerAddress > 0 ? Math.min(room, Math.max(1, maxPerAddress / 2)) : room;
     }
 
     /** OUT_OF_SERVICE until the warm-up has ended (done or skipped), then UP; the details say what it did. */

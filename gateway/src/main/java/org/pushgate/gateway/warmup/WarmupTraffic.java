@@ -4,8 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.http.HttpHeaders;
 
@@ -43,19 +46,28 @@ final class WarmupTraffic implements AutoCloseable {
     record Credentials(String clientToken, String apiAuthorization) { }
 
     /** What one round did. */
-    record Tally(int opened, int failed, int published, int publishFailed, long delivered, long expected) {
+    /** What one round did; {@code lastFailure} says why a connection or a publish failed (the latest), or null. */
+    record Tally(int opened, int failed, int published, int publishFailed, long delivered, long expected,
+                 String lastFailure) {
         Tally plus(Tally other) {
             return new Tally(opened + other.opened, failed + other.failed, published + other.published,
-                    publishFailed + other.publishFailed, delivered + other.delivered, expected + other.expected);
+                    publishFailed + other.publishFailed, delivered + other.delivered, expected + other.expected,
+                    other.lastFailure != null ? other.lastFailure : lastFailure);
         }
 
-        static final Tally NONE = new Tally(0, 0, 0, 0, 0, 0);
+        static final Tally NONE = new Tally(0, 0, 0, 0, 0, 0, null);
     }
 
     /** Handshakes in flight at once: well under the edge's per-address cap (gateway.limits.max-handshakes-per-address). */
     static final int CONNECT_CONCURRENCY = 128;
     static final int PUBLISH_CONCURRENCY = 32;
     static final String LOOP_PREFIX = "pushgate-warmup";
+    /** A socket not subscribed by then is given up (left to the round's end): a stuck handshake never holds a round. */
+    static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(10);
+    /** After a failed publish, how long the round still waits for the messages that can come. */
+    static final Duration PUBLISH_FAILED_GRACE = Duration.ofSeconds(2);
+    /** After the round's end, how long its sockets get to close before they are disposed. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private static final String PUSHGATE_PATH = "/ws";
     private static final String CENTRIFUGO_PATH = "/connection/websocket";
@@ -117,44 +129,53 @@ final class WarmupTraffic implements AutoCloseable {
         int n = own.size();
         long expectedEach = 1L + messages;
         AtomicLong delivered = new AtomicLong();
-        AtomicInteger opened = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
+        AtomicReference<String> lastFailure = new AtomicReference<>();
         Sinks.Empty<Void> roundEnd = Sinks.empty();
         Disposable.Composite round = Disposables.composite();
         sockets = round;
-        List<Mono<Void>> closed = new ArrayList<>(n);
+        Queue<Mono<Void>> subscribedGone = new ConcurrentLinkedQueue<>(); // the ends of the sockets that subscribed
         List<Mono<Boolean>> ready = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Sinks.One<Boolean> subscribed = Sinks.one();
             Sinks.Empty<Void> gone = Sinks.empty();
-            closed.add(gone.asMono());
+            String[] why = {"ended before its subscribes were answered"};
             Mono<Void> socket = socket(Kind.of(i, credentials.clientToken() != null), own.get(i), shared, expectedEach,
-                    subscribed, delivered, failed, roundEnd.asMono())
+                    subscribed, delivered, why, roundEnd.asMono())
                     .onErrorResume(error -> {
-                        failed.incrementAndGet();
+                        why[0] = error.toString();
                         return Mono.empty();
                     })
                     .doFinally(signal -> {
-                        subscribed.tryEmitValue(false);
+                        // A socket fails once: when it ends (any way) before both its subscribes were answered.
+                        if (subscribed.tryEmitValue(false).isSuccess()) {
+                            failed.incrementAndGet();
+                            lastFailure.set(why[0]);
+                        }
                         gone.tryEmitEmpty();
                     });
             ready.add(Mono.defer(() -> {
                 round.add(socket.subscribe());
-                return subscribed.asMono();
+                return subscribed.asMono()
+                        .timeout(SUBSCRIBE_TIMEOUT, Mono.fromSupplier(() -> {
+                            why[0] = "not subscribed within " + SUBSCRIBE_TIMEOUT.toSeconds() + " s";
+                            return false; // left to the round's end and disposal
+                        }))
+                        .doOnNext(ok -> {
+                            if (ok) {
+                                subscribedGone.add(gone.asMono());
+                            }
+                        });
             }));
         }
 
         // Connect and subscribe, CONNECT_CONCURRENCY handshakes at a time.
-        Flux.fromIterable(ready)
+        int opened = Flux.fromIterable(ready)
                 .flatMap(r -> r, CONNECT_CONCURRENCY)
-                .doOnNext(ok -> {
-                    if (ok) {
-                        opened.incrementAndGet();
-                    }
-                })
-                .then()
-                .timeout(remaining(endAt), Mono.empty())
-                .block();
+                .filter(Boolean::booleanValue)
+                .take(remaining(endAt))
+                .count()
+                .blockOptional().orElse(0L).intValue();
 
         // Publish: once to every own channel, then the fan-out to the shared one.
         AtomicInteger published = new AtomicInteger();
@@ -169,28 +190,34 @@ final class WarmupTraffic implements AutoCloseable {
                 .then()
                 .timeout(remaining(endAt), Mono.empty())
                 .block();
+        if (publishFailed.get() > 0) {
+            lastFailure.compareAndSet(null, "a publish was refused or failed");
+        }
 
-        // Receive and close: each socket closes itself once it has its messages; at the deadline the rest are told to,
-        // and what is still open after that is disposed.
-        Mono.when(closed).timeout(remaining(endAt), Mono.empty()).block();
+        // Receive and close: each subscribed socket closes itself (1000) once it has its messages. When a publish failed
+        // some never will: they get a short grace, not the whole deadline. Then the rest are told to close, and what is
+        // still open after that is disposed.
+        Duration wait = publishFailed.get() > 0 ? min(PUBLISH_FAILED_GRACE, remaining(endAt)) : remaining(endAt);
+        Mono.when(subscribedGone).timeout(wait, Mono.empty()).block();
         roundEnd.tryEmitEmpty();
-        Mono.when(closed).timeout(Duration.ofSeconds(5), Mono.empty()).block();
+        Mono.when(subscribedGone).timeout(CLOSE_WAIT, Mono.empty()).block();
         round.dispose();
-        return new Tally(opened.get(), failed.get(), published.get(), publishFailed.get(), delivered.get(),
-                expectedEach * opened.get());
+        return new Tally(opened, failed.get(), published.get(), publishFailed.get(), delivered.get(),
+                expectedEach * opened, lastFailure.get());
     }
 
     /**
      * One connection: its commands, then counting what arrives until it has {@code expected} messages or the round
-     * ends, then a close with 1000. {@code subscribed} gets true once both subscribes are answered; an error answer
-     * (a channel policy that refuses the warm-up's channels, a limit) ends the connection at once, counted in
-     * {@code failed}, so that the round does not wait for messages that will not come.
+     * ends, then a close with 1000 (the inbound is not cancelled: it ends with the node's answering close). An error
+     * answer (a channel policy that refuses the warm-up's channels, a limit) ends the connection at once, its text in
+     * {@code why}, so that the round does not wait for messages that will not come. {@code subscribed} gets true once
+     * both subscribes are answered.
      */
     private Mono<Void> socket(Kind kind, String own, String shared, long expected, Sinks.One<Boolean> subscribed,
-                              AtomicLong delivered, AtomicInteger failed, Mono<Void> roundEnd) {
-        String error = kind == Kind.CENTRIFUGO ? CENTRIFUGO_ERROR : PUSHGATE_ERROR;
+                              AtomicLong delivered, String[] why, Mono<Void> roundEnd) {
         List<String> commands = commands(kind, credentials.clientToken(), own, shared);
         String marker = kind == Kind.CENTRIFUGO ? CENTRIFUGO_PUB : PUSHGATE_MESSAGE;
+        String error = kind == Kind.CENTRIFUGO ? CENTRIFUGO_ERROR : PUSHGATE_ERROR;
         // The query's subscribe is answered without an id: its reply names the channel.
         String ownReply = kind == Kind.PUSHGATE_QUERY ? "\"op\":\"subscribed\",\"channel\":\"" + own + "\"" : REPLY_OWN;
         return websockets
@@ -201,16 +228,21 @@ final class WarmupTraffic implements AutoCloseable {
                     case PUSHGATE -> PUSHGATE_PATH;
                 })
                 .handle((in, out) -> {
-                    long[] mine = {0};
+                    Sinks.Empty<Void> done = Sinks.empty();
                     int[] replies = {0};
+                    in.receiveCloseStatus().subscribe(status -> {
+                        if (replies[0] != 3 && why[0].startsWith("ended")) {
+                            why[0] = kind + " ended before its subscribes were answered (close " + status.code() + " "
+                                    + status.reasonText() + ")";
+                        }
+                    }, failure -> { });
+                    long[] mine = {0};
                     Mono<Void> receive = in.receive().asString(StandardCharsets.UTF_8)
-                            .takeUntilOther(roundEnd)
-                            .takeUntil(text -> {
+                            .doOnNext(text -> {
                                 if (text.contains(error)) {
-                                    if (subscribed.tryEmitValue(false).isSuccess()) {
-                                        failed.incrementAndGet();
-                                    }
-                                    return true;
+                                    why[0] = "answered " + text.substring(0, Math.min(text.length(), 200));
+                                    done.tryEmitEmpty();
+                                    return;
                                 }
                                 replies[0] |= (text.contains(ownReply) ? 1 : 0) | (text.contains(REPLY_SHARED) ? 2 : 0);
                                 if (replies[0] == 3) {
@@ -219,12 +251,17 @@ final class WarmupTraffic implements AutoCloseable {
                                 int got = occurrences(text, marker);
                                 delivered.addAndGet(got);
                                 mine[0] += got;
-                                return mine[0] >= expected;
+                                if (mine[0] >= expected) {
+                                    done.tryEmitEmpty();
+                                }
                             })
+                            .doFinally(signal -> done.tryEmitEmpty()) // closed by the node: nothing more to say
                             .then();
-                    return out.sendString(Flux.fromIterable(commands)).then()
-                            .then(receive)
-                            .then(out.sendClose(1000, "warm-up done"));
+                    Mono<Void> talk = out.sendString(Flux.fromIterable(commands)).then()
+                            .then(Mono.firstWithSignal(done.asMono(), roundEnd))
+                            .then(Mono.defer(() -> out.sendClose(1000, "warm-up done")))
+                            .onErrorResume(e -> Mono.empty()); // the node closed first: nothing to close
+                    return Mono.when(receive, talk);
                 })
                 .then();
     }
@@ -284,6 +321,10 @@ final class WarmupTraffic implements AutoCloseable {
         return count;
     }
 
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
     private static Duration remaining(long endAt) {
         return Duration.ofNanos(Math.max(1, endAt - System.nanoTime()));
     }
@@ -292,8 +333,8 @@ final class WarmupTraffic implements AutoCloseable {
     @Override
     public void close() {
         sockets.dispose();
-        pool.disposeLater().timeout(Duration.ofSeconds(5), Mono.empty()).onErrorResume(e -> Mono.empty()).block();
-        loop.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).timeout(Duration.ofSeconds(5), Mono.empty())
+        pool.disposeLater().timeout(Duration.ofSeconds(2), Mono.empty()).onErrorResume(e -> Mono.empty()).block();
+        loop.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).timeout(Duration.ofSeconds(3), Mono.empty())
                 .onErrorResume(e -> Mono.empty()).block();
     }
 }
