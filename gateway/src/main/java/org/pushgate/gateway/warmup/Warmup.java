@@ -29,6 +29,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Warms this node's hot paths before it says it is ready. Spring Boot runs every {@link ApplicationRunner} after the
@@ -111,6 +112,11 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         GatewayProperties.Warmup settings = properties.warmup();
         if (!settings.enabled()) {
             skip("gateway.warmup.enabled is false");
+            return;
+        }
+        if (Schedulers.isInNonBlockingThread()) {
+            // It blocks its caller by design (Boot's start-up thread, which waits for it anyway); never an event loop.
+            skip("called on a non-blocking thread (" + Thread.currentThread().getName() + ")");
             return;
         }
         int listening = port.getAsInt();
@@ -246,7 +252,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         return token.serialize();
     }
 
-    /** Waits (bounded) until the node has released the warm-up's connections. */
+    /** Waits (bounded) until the node has released the warm-up's connections; on the start-up thread, like all of run(). */
     private void awaitReleased(int baseline) {
         long until = System.nanoTime() + RELEASE_WAIT.toNanos();
         while (openConnections.getAsInt() > baseline && System.nanoTime() < until && !closing) {
