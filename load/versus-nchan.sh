@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # versus-nchan.sh: the same workloads against pushgate and against nginx + Nchan, in one go, cold and warm, driven
-# by the same load generator (--target pushgate|nchan); prints the ratios gateway / Nchan as a table and JSON
-# (docs/benchmarks.md, section 10).
+# by the same load generator (--target pushgate|nchan|floor); prints the ratios gateway / Nchan as a table and JSON
+# (docs/benchmarks.md, section 10). A third server, the JVM floor (org.pushgate.load.bench.NettyFloor: plain Netty
+# speaking Nchan's API, no product in it), shows what any server on this JVM and Netty costs for the same work; its
+# table gives floor / Nchan and gateway / floor.
 #
-#   load/versus-nchan.sh                              # every workload, both servers, one round: ~10-15 min
+#   load/versus-nchan.sh                              # every workload, the three servers, one round: ~11 min
 #   WORKLOADS="fanout-1k storm-10k" ROUNDS=3 load/versus-nchan.sh
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 LABEL=jdk25-aot load/versus-nchan.sh   # gateway.sh picks its cache
 #
@@ -18,10 +20,11 @@
 # (publish-to-receive; storm: the handshake), connections/s, and RSS per idle connection (storm, cold pass: the
 # server's RSS growth from idle, after a forced GC in the JVM). Nchan's CPU and RSS are its one worker process'.
 #
-# Environment: WORKLOADS, SERVERS ("pushgate nchan"), ROUNDS (1; figures are medians over the rounds), DURATION
-# (10s: each fan-out's measured window; the storm holds 5 s), GATEWAY_PORT (18980), NCHAN_PORT (18990), JAVA_HOME
-# and JAVA_OPTS (the gateway's JDK and JVM options, through ./gateway.sh; GATEWAY_AOT=off runs without an AOT
-# cache), QUIET_WAIT (seconds, 60: before each server start, wait at most this long for the shared machine to be
+# Environment: WORKLOADS, SERVERS ("pushgate nchan floor"), ROUNDS (1; figures are medians over the rounds), DURATION
+# (10s: each fan-out's measured window; the storm holds 5 s), GATEWAY_PORT (18980), NCHAN_PORT (18990), FLOOR_PORT
+# (18995), FLOOR_WARMUP (1: unrecorded passes of the same workload the floor runs before its pass 1, as the
+# gateway's own warm-up before readiness; 0 for a truly cold floor), JAVA_HOME and JAVA_OPTS (the gateway's JDK and JVM options, through ./gateway.sh; GATEWAY_AOT=off runs
+# without an AOT cache; the floor runs on the same JDK with FLOOR_JAVA_OPTS), QUIET_WAIT (seconds, 60: before each server start, wait at most this long for the shared machine to be
 # >= 80% idle; the load average and idle share are recorded with each pass either way), LABEL (a name for the run),
 # OUT_DIR (load/results/versus-<time>), REPORT_ONLY=1 (no runs: the table of the passes in OUT_DIR/runs.jsonl,
 # e.g. after appending another run's lines). The gateway runs with its shipped defaults. Every step is bounded (a run
@@ -29,7 +32,7 @@
 # Exit status: 0 done (verdicts of the passes are in the table; a failed pass is marked), 2 usage, 3 broken.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-if wants_help "$@"; then sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if wants_help "$@"; then sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 (($# == 0)) || { echo "error: no arguments; the settings are environment variables (--help)" >&2; exit 2; }
 for tool in jq curl /usr/sbin/nginx; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing (apt-get install -y jq curl nginx libnginx-mod-nchan)" >&2; exit 3; }
@@ -37,11 +40,13 @@ done
 [[ -f /usr/share/nginx/modules/ngx_nchan_module.so ]] || { echo "error: no Nchan module (apt-get install -y libnginx-mod-nchan)" >&2; exit 3; }
 
 WORKLOADS=${WORKLOADS:-"fanout-1k fanout-10k channels-5k storm-10k"}
-SERVERS=${SERVERS:-"pushgate nchan"}
+SERVERS=${SERVERS:-"pushgate nchan floor"}
 ROUNDS=${ROUNDS:-1}
 DURATION=${DURATION:-10s}
 GATEWAY_PORT=${GATEWAY_PORT:-18980}
 NCHAN_PORT=${NCHAN_PORT:-18990}
+FLOOR_PORT=${FLOOR_PORT:-18995}
+FLOOR_WARMUP=${FLOOR_WARMUP:-1}
 QUIET_WAIT=${QUIET_WAIT:-60}
 LABEL=${LABEL:-}
 OUT_DIR=${OUT_DIR:-$LOAD_DIR/results/versus-$(date +%Y%m%d-%H%M%S)${LABEL:+-$LABEL}}
@@ -62,7 +67,7 @@ workload_args() {
   esac
 }
 for w in $WORKLOADS; do workload_args "$w" >/dev/null; done
-for s in $SERVERS; do [[ "$s" == pushgate || "$s" == nchan ]] || { echo "error: unknown server $s" >&2; exit 2; }; done
+for s in $SERVERS; do [[ "$s" == pushgate || "$s" == nchan || "$s" == floor ]] || { echo "error: unknown server $s (pushgate nchan floor)" >&2; exit 2; }; done
 
 # Busy and total jiffies of the whole machine; idle share over 2 s.
 machine() { awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat; }
@@ -108,6 +113,21 @@ start_nchan() {
   [[ -n "$server_pid" ]] || { echo "error: no nginx worker process" >&2; return 1; }
   started_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
+start_floor() {
+  local log=$1 t0
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086 # the options are words
+  "${JAVA_HOME:+$JAVA_HOME/bin/}java" ${FLOOR_JAVA_OPTS:-} -cp "$JAR" org.pushgate.load.bench.NettyFloor "$FLOOR_PORT" >"$log" 2>&1 &
+  stop_pid=$!
+  server_pid=$stop_pid
+  for _ in $(seq 600); do
+    curl -fs -m 2 "http://127.0.0.1:$FLOOR_PORT/health" >/dev/null 2>&1 && break
+    kill -0 "$stop_pid" 2>/dev/null || { echo "error: the floor exited; see $log" >&2; return 1; }
+    sleep 0.1
+  done
+  curl -fs -m 2 "http://127.0.0.1:$FLOOR_PORT/health" >/dev/null || { echo "error: the floor is not up; see $log" >&2; return 1; }
+  started_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
 stop_server() {
   [[ -n "$stop_pid" ]] || return 0
   kill -TERM "$stop_pid" 2>/dev/null || true
@@ -127,7 +147,7 @@ run_pass() {   # server workload round pass idle_rss_kib
   # 127.0.0.1 in TIME_WAIT for 60 s (and other processes of the machine use its range too).
   passes=$((passes + 1))
   source=127.0.0.$((10 + passes % 200))
-  port=$([[ $server == pushgate ]] && echo "$GATEWAY_PORT" || echo "$NCHAN_PORT")
+  case $server in pushgate) port=$GATEWAY_PORT ;; nchan) port=$NCHAN_PORT ;; *) port=$FLOOR_PORT ;; esac
   file="$OUT_DIR/$server-$w-r$round-p$pass.json"
   load=$(cut -d' ' -f1 /proc/loadavg)
   idle=$(idle_pct)
@@ -137,6 +157,10 @@ run_pass() {   # server workload round pass idle_rss_kib
     --out "$file" >"${file%.json}.txt" 2>&1 || rc=$?
   if [[ ! -s "$file" ]]; then
     echo "   $server $w pass $pass: no result (exit $rc), see ${file%.json}.txt" >&2
+    return 0
+  fi
+  if ((pass == 0)); then
+    echo "   $server $w warm-up pass (not recorded): exit $rc"
     return 0
   fi
   jq -c --arg server "$server" --arg w "$w" --argjson round "$round" --argjson pass "$pass" --arg load "$load" \
@@ -163,13 +187,16 @@ for ((round = 1; round <= ROUNDS; round++)); do
     for server in $SERVERS; do
       idle=$(quiet)
       echo "== round $round, $w, $server (machine idle $idle%, load $(cut -d' ' -f1 /proc/loadavg))"
-      if [[ $server == pushgate ]]; then
-        start_pushgate "$OUT_DIR/pushgate-$w-r$round.log" || { stop_server; continue; }
-      else
-        start_nchan "$OUT_DIR/nchan-$w-r$round" || { stop_server; continue; }
-      fi
+      case $server in
+        pushgate) start_pushgate "$OUT_DIR/pushgate-$w-r$round.log" || { stop_server; continue; } ;;
+        nchan) start_nchan "$OUT_DIR/nchan-$w-r$round" || { stop_server; continue; } ;;
+        floor) start_floor "$OUT_DIR/floor-$w-r$round.log" || { stop_server; continue; } ;;
+      esac
       idle_rss=$(rss_kib "$server_pid")
       echo "   started in $started_ms ms, idle RSS $idle_rss KiB"
+      if [[ $server == floor ]]; then
+        for ((i = 0; i < FLOOR_WARMUP; i++)); do run_pass "$server" "$w" "$round" 0 "$idle_rss"; done
+      fi
       run_pass "$server" "$w" "$round" 1 "$idle_rss"
       run_pass "$server" "$w" "$round" 2 "$idle_rss"
       stop_server
@@ -191,7 +218,11 @@ jq -s --arg name "$LABEL" --argjson elapsed "$elapsed" --arg cores "$(nproc)" '
   {name: $name, cores: ($cores | tonumber), elapsedSeconds: $elapsed,
    rows: (group_by([.workload, .pass]) | map(
      (map(select(.server == "pushgate")) | fig) as $g | (map(select(.server == "nchan")) | fig) as $n |
-     {workload: .[0].workload, pass: (if .[0].pass == 1 then "cold" else "warm" end), pushgate: $g, nchan: $n,
+     (map(select(.server == "floor")) | fig) as $f |
+     {workload: .[0].workload, pass: (if .[0].pass == 1 then "cold" else "warm" end), pushgate: $g, nchan: $n, floor: $f,
+      floorRatio: {cpuVsNchan: ratio($f.cpuSeconds; $n.cpuSeconds), cpuPerOpVsNchan: ratio($f.cpuMicrosPerOp; $n.cpuMicrosPerOp),
+                   p99VsNchan: ratio($f.p99Ms; $n.p99Ms), gatewayCpuVsFloor: ratio($g.cpuSeconds; $f.cpuSeconds),
+                   gatewayCpuPerOpVsFloor: ratio($g.cpuMicrosPerOp; $f.cpuMicrosPerOp), gatewayP99VsFloor: ratio($g.p99Ms; $f.p99Ms)},
       ratio: {cpu: ratio($g.cpuSeconds; $n.cpuSeconds), cpuPerOp: ratio($g.cpuMicrosPerOp; $n.cpuMicrosPerOp), p99: ratio($g.p99Ms; $n.p99Ms),
               connectPerSec: ratio($g.connectPerSec; $n.connectPerSec),
               rssPerConn: ratio($g.rssPerConnBytes; $n.rssPerConnBytes)}}))}' "$RUNS" >"$OUT_DIR/summary.json"
@@ -201,6 +232,14 @@ jq -r '
   "| workload | pass | work done: deliveries or connections (gw / nchan) | server CPU s (gw / nchan = ratio) | CPU us per op (gw / nchan = ratio) | p50 ms (gw / nchan) | p99 ms (gw / nchan = ratio) | conn/s (gw / nchan = ratio) | RSS B/conn (gw / nchan) | load avg |",
   "|---|---|---|---|---|---|---|---|---|---|",
   (.rows[] | "| \(.workload) | \(.pass) | \(.pushgate.operations | f) / \(.nchan.operations | f) | \(.pushgate.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.ratio.cpu | f)x | \(.pushgate.cpuMicrosPerOp | f) / \(.nchan.cpuMicrosPerOp | f) = \(.ratio.cpuPerOp | f)x | \(.pushgate.p50Ms | f) / \(.nchan.p50Ms | f) | \(.pushgate.p99Ms | f) / \(.nchan.p99Ms | f) = \(.ratio.p99 | f)x | \(.pushgate.connectPerSec | f) / \(.nchan.connectPerSec | f) = \(.ratio.connectPerSec | f)x | \(.pushgate.rssPerConnBytes | f) / \(.nchan.rssPerConnBytes | f) | \(.pushgate.loadAverage | f) / \(.nchan.loadAverage | f) |"),
+  "",
+  (if any(.rows[]; .floor.rounds > 0) then
+    "The JVM floor (plain Netty, Nchan'"'"'s API): floor / Nchan, and gateway / floor",
+    "",
+    "| workload | pass | floor CPU s (floor / nchan = ratio) | CPU us per op: floor (floor / nchan; gw / floor) | p99 ms: floor (floor / nchan; gw / floor) | conn/s floor | RSS B/conn floor |",
+    "|---|---|---|---|---|---|---|",
+    (.rows[] | "| \(.workload) | \(.pass) | \(.floor.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.floorRatio.cpuVsNchan | f)x | \(.floor.cpuMicrosPerOp | f) (\(.floorRatio.cpuPerOpVsNchan | f)x; \(.floorRatio.gatewayCpuPerOpVsFloor | f)x) | \(.floor.p99Ms | f) (\(.floorRatio.p99VsNchan | f)x; \(.floorRatio.gatewayP99VsFloor | f)x) | \(.floor.connectPerSec | f) | \(.floor.rssPerConnBytes | f) |")
+  else empty end),
   "",
   "\(.cores) cores; \(.elapsedSeconds) s; medians of \([.rows[0].pushgate.rounds, .rows[0].nchan.rounds] | max) round(s)\(if .name != "" then "; " + .name else "" end)"' \
   "$OUT_DIR/summary.json" | tee "$OUT_DIR/table.md"

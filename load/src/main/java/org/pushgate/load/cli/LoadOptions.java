@@ -55,9 +55,10 @@ public final class LoadOptions {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "this help")
     boolean helpRequested;
 
-    @Option(names = "--target", paramLabel = "pushgate|nchan",
-            description = "the server: this gateway, or nginx with Nchan (load/nchan/nginx.conf: subscribers on "
-                    + "/sub/{channel}, POST /pub/{channel} with the raw body) (default ${DEFAULT-VALUE})")
+    @Option(names = "--target", paramLabel = "pushgate|nchan|floor",
+            description = "the server: this gateway, nginx with Nchan (load/nchan/nginx.conf: subscribers on "
+                    + "/sub/{channel}, POST /pub/{channel} with the raw body), or the JVM floor speaking Nchan's API "
+                    + "(org.pushgate.load.bench.NettyFloor) (default ${DEFAULT-VALUE})")
     String targetText = "pushgate";
 
     /** --target. */
@@ -433,7 +434,7 @@ public final class LoadOptions {
                     + "generator process (20,000 open files here): use --processes " + ((connections
                     + LORIS_SOCKETS_PER_PROCESS - 1) / LORIS_SOCKETS_PER_PROCESS));
         }
-        if (!target.isJvm() && !List.of("connect", FANOUT.id(), CHANNELS.id()).contains(scenario)) {
+        if (!target.hasActuator() && !List.of("connect", FANOUT.id(), CHANNELS.id()).contains(scenario)) {
             throw new IllegalArgumentException("--target " + target.id() + " runs connect, fanout and channels only");
         }
         if (durationMs <= 0) {

@@ -69,7 +69,7 @@ public final class Publisher {
                 .responseTimeout(Duration.ofSeconds(10))
                 .headers(h -> {
                     h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-                    if (o.target == Target.NCHAN) {
+                    if (o.target != Target.PUSHGATE) {
                         // Nchan answers with its own figures ("subscribers") as JSON when asked to.
                         h.set(HttpHeaderNames.ACCEPT, "application/json");
                     }

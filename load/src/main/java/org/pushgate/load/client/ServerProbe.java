@@ -39,7 +39,7 @@ public final class ServerProbe {
 
     /** One scrape of /actuator/prometheus; empty (and a single warning) when the gateway does not answer it. */
     public PrometheusText scrape() {
-        if (!o.target.isJvm()) {
+        if (!o.target.hasActuator()) {
             return PrometheusText.empty(); // no /actuator there: not a failure worth a warning or a request
         }
         try {

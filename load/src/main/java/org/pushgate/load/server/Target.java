@@ -76,6 +76,43 @@ public enum Target {
         public boolean isJvm() {
             return false;
         }
+    },
+
+    /**
+     * The JVM floor ({@code org.pushgate.load.bench.NettyFloor}): plain Netty speaking Nchan's API, to show what any
+     * server on this JVM and this Netty costs for the same work. A JVM ({@code jcmd} forces its GC before memory is
+     * read) without an actuator.
+     */
+    FLOOR {
+        @Override
+        public String subscriberUri(String wsPath, String channel) {
+            return NCHAN.subscriberUri(wsPath, channel);
+        }
+
+        @Override
+        public String publishUri(String channel) {
+            return NCHAN.publishUri(channel);
+        }
+
+        @Override
+        public String publishBody(String channel, String data) {
+            return data;
+        }
+
+        @Override
+        public boolean accepted(int status) {
+            return NCHAN.accepted(status);
+        }
+
+        @Override
+        public boolean rawFrames() {
+            return true;
+        }
+
+        @Override
+        public boolean hasActuator() {
+            return false;
+        }
     };
 
     /** The WebSocket URI (path and query) of a subscriber of {@code channel}. */
@@ -103,7 +140,12 @@ public enum Target {
         return true;
     }
 
-    /** The option's spelling: {@code pushgate}, {@code nchan}. */
+    /** Whether the server answers {@code /actuator/prometheus} (and runs every scenario): the gateway only. */
+    public boolean hasActuator() {
+        return isJvm();
+    }
+
+    /** The option's spelling: {@code pushgate}, {@code nchan}, {@code floor}. */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -51,6 +51,24 @@ class TargetTest {
                 .hasMessageContaining("--target must be one of pushgate, nchan");
         assertThatThrownBy(() -> LoadOptions.parse("churn", "--target", "nchan"))
                 .hasMessageContaining("runs connect, fanout and channels only");
+        assertThat(LoadOptions.parse("connect", "--target", "floor").target).isEqualTo(Target.FLOOR);
+        assertThatThrownBy(() -> LoadOptions.parse("churn", "--target", "floor"))
+                .hasMessageContaining("runs connect, fanout and channels only");
+    }
+
+    @Test
+    void theFloorSpeaksNchansApiAndIsAJvmWithoutAnActuator() {
+        Target t = Target.FLOOR;
+        assertThat(t.subscriberUri("/ws", "a b")).isEqualTo(Target.NCHAN.subscriberUri("/ws", "a b"));
+        assertThat(t.publishUri("c")).isEqualTo("/pub/c");
+        assertThat(t.publishBody("c", "{\"t\":1}")).isEqualTo("{\"t\":1}");
+        assertThat(t.accepted(201)).isTrue();
+        assertThat(t.accepted(200)).isFalse();
+        assertThat(t.rawFrames()).isTrue();
+        assertThat(t.isJvm()).isTrue();
+        assertThat(t.hasActuator()).isFalse();
+        assertThat(Target.PUSHGATE.hasActuator()).isTrue();
+        assertThat(Target.NCHAN.hasActuator()).isFalse();
     }
 
     @Test
