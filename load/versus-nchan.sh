@@ -86,18 +86,23 @@ rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 server_pid=   # the process whose CPU and RSS count (nginx: its worker)
 stop_pid=     # the process to stop (nginx: its master)
 started_ms=
+# await_up NAME URL TRIES LOG: until URL answers 2xx (TRIES x 0.1 s), or the started process ($stop_pid) exits.
+await_up() {
+  local name=$1 url=$2 tries=$3 log=$4
+  for _ in $(seq "$tries"); do
+    curl -fs -m 2 "$url" >/dev/null 2>&1 && return 0
+    kill -0 "$stop_pid" 2>/dev/null || { echo "error: the $name exited; see $log" >&2; return 1; }
+    sleep 0.1
+  done
+  curl -fs -m 2 "$url" >/dev/null || { echo "error: the $name is not up; see $log" >&2; return 1; }
+}
 start_pushgate() {
   local log=$1 t0
   t0=$(date +%s%N)
   "$ROOT_DIR/gateway.sh" --server.port="$GATEWAY_PORT" >"$log" 2>&1 &
   stop_pid=$!
   server_pid=$stop_pid   # gateway.sh execs java
-  for _ in $(seq 1800); do
-    curl -fs -m 2 "http://127.0.0.1:$GATEWAY_PORT/actuator/health" >/dev/null 2>&1 && break
-    kill -0 "$stop_pid" 2>/dev/null || { echo "error: the gateway exited; see $log" >&2; return 1; }
-    sleep 0.1
-  done
-  curl -fs -m 2 "http://127.0.0.1:$GATEWAY_PORT/actuator/health" >/dev/null || { echo "error: the gateway is not up; see $log" >&2; return 1; }
+  await_up gateway "http://127.0.0.1:$GATEWAY_PORT/actuator/health" 1800 "$log" || return 1
   started_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 start_nchan() {
@@ -120,12 +125,7 @@ start_floor() {
   "${JAVA_HOME:+$JAVA_HOME/bin/}java" ${FLOOR_JAVA_OPTS:-} -cp "$JAR" org.pushgate.load.bench.NettyFloor "$FLOOR_PORT" >"$log" 2>&1 &
   stop_pid=$!
   server_pid=$stop_pid
-  for _ in $(seq 600); do
-    curl -fs -m 2 "http://127.0.0.1:$FLOOR_PORT/health" >/dev/null 2>&1 && break
-    kill -0 "$stop_pid" 2>/dev/null || { echo "error: the floor exited; see $log" >&2; return 1; }
-    sleep 0.1
-  done
-  curl -fs -m 2 "http://127.0.0.1:$FLOOR_PORT/health" >/dev/null || { echo "error: the floor is not up; see $log" >&2; return 1; }
+  await_up floor "http://127.0.0.1:$FLOOR_PORT/health" 600 "$log" || return 1
   started_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 stop_server() {
