@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -58,16 +59,55 @@ class PublishConfiguration {
      * the WebFlux route serves {@code POST /api/publish}, as it does every other spelling of the path.
      */
     @Bean
-    PublishEndpoint.Installer publishEndpoint(ApiAccessFilter access, Publisher publisher, MeterRegistry registry,
-                                                    ObjectProvider<ForwardedHeaderTransformer> forwarded,
-                                                    ObjectProvider<JsonMapper> json) {
-        String why = forwarded.getIfAvailable() != null ? "a ForwardedHeaderTransformer rewrites requests inside WebFlux"
-                : encodesOtherwise(json.getIfUnique()) ? "the application's JSON mapper writes the answer otherwise"
-                : null;
+    PublishTimers publishTimers(MeterRegistry registry) {
+        return new PublishTimers(registry);
+    }
+
+    @Bean
+    PublishEndpoint.Installer publishEndpoint(ApiAccessFilter access, Publisher publisher, PublishTimers timers,
+                                              ObjectProvider<ForwardedHeaderTransformer> forwarded,
+                                              ObjectProvider<JsonMapper> json) {
+        String why = webFluxOnly(forwarded, json);
         if (why != null) {
             log.info("POST {} is served by WebFlux: {}", PublishEndpoint.PATH, why);
         }
-        return new PublishEndpoint.Installer(access, publisher, registry, why == null);
+        return new PublishEndpoint.Installer(access, publisher, timers, why == null);
+    }
+
+    /**
+     * Installs {@link DirectPublish} where {@link PublishEndpoint} is installed, unless Reactor Netty would do
+     * something to a request or an answer that the handler, below it, would skip: compress answers
+     * (server.compression.enabled), count requests per socket (server.netty.max-keep-alive-requests), time idle
+     * sockets itself (server.netty.idle-timeout; gateway.limits.http-idle-timeout is the edge's and applies
+     * either way), log each request (reactor.netty.http.server.accessLogEnabled), or speak HTTP/2
+     * (server.http2.enabled). Then PublishEndpoint serves every publish.
+     */
+    @Bean
+    DirectPublish.Installer directPublish(ApiAccessFilter access, Publisher publisher, PublishTimers timers,
+                                          ObjectProvider<ForwardedHeaderTransformer> forwarded,
+                                          ObjectProvider<JsonMapper> json, Environment environment) {
+        String why = webFluxOnly(forwarded, json);
+        if (why == null) {
+            why = environment.getProperty("server.compression.enabled", Boolean.class, false) ? "server.compression.enabled"
+                    : environment.getProperty("server.http2.enabled", Boolean.class, false) ? "server.http2.enabled"
+                    : environment.containsProperty("server.netty.idle-timeout") ? "server.netty.idle-timeout is set"
+                    : environment.containsProperty("server.netty.max-keep-alive-requests")
+                            ? "server.netty.max-keep-alive-requests is set"
+                    : Boolean.getBoolean("reactor.netty.http.server.accessLogEnabled") ? "the access log is on"
+                    : null;
+            if (why != null) {
+                log.info("POST {} is served above Reactor Netty, not on the socket: {}", PublishEndpoint.PATH, why);
+            }
+        }
+        return new DirectPublish.Installer(access, publisher, timers, why == null);
+    }
+
+    /** Why WebFlux, not the gateway in front of it, serves {@code POST /api/publish}; null when nothing does. */
+    private static String webFluxOnly(ObjectProvider<ForwardedHeaderTransformer> forwarded,
+                                      ObjectProvider<JsonMapper> json) {
+        return forwarded.getIfAvailable() != null ? "a ForwardedHeaderTransformer rewrites requests inside WebFlux"
+                : encodesOtherwise(json.getIfUnique()) ? "the application's JSON mapper writes the answer otherwise"
+                : null;
     }
 
     private static boolean encodesOtherwise(JsonMapper mapper) {

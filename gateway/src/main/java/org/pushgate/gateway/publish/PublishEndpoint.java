@@ -3,7 +3,6 @@ package org.pushgate.gateway.publish;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.pushgate.gateway.auth.ApiAccessFilter;
@@ -24,8 +23,6 @@ import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCusto
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 import org.springframework.web.util.DisconnectedClientHelper;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import tools.jackson.databind.json.JsonMapper;
@@ -46,6 +43,10 @@ import tools.jackson.databind.json.JsonMapper;
  * error shape, as WebFlux's error handler would. Each request is recorded in Spring's {@code http.server.requests}
  * timer with the tags WebFlux's observation gives it, so a dashboard on that meter sees no difference.
  *
+ * <p>Below it, on the socket, {@link DirectPublish} answers the publishes that succeed without reaching Reactor
+ * Netty's server at all; this endpoint answers what that handler hands on (refusals, bad bodies, {@code Expect},
+ * a decision that comes later) and every publish where that handler is not installed.
+ *
  * <p>It owns nothing beyond one request: the body's buffers are released by {@link Publisher#body}, the answer is
  * one wrapped byte array.
  */
@@ -54,14 +55,6 @@ final class PublishEndpoint implements HttpHandler {
     static final String PATH = "/api/publish";
 
     private static final Logger log = LoggerFactory.getLogger(PublishEndpoint.class);
-    /**
-     * Spring's meter and its tag values for this route (WebFlux's ServerRequestObservationConvention). Not one of
-     * the gateway's documented meters (metrics.GatewayMeter): it is Spring Boot's, recorded here with the same name
-     * and tags so that the series WebFlux gave this route go on; the two land in the same timers.
-     */
-    private static final String REQUESTS = "http.server.requests";
-    /** The uri tag of a request the access filter denied: no route had matched yet. */
-    private static final String UNMATCHED = "UNKNOWN";
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX")
             .withZone(ZoneOffset.UTC);
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -69,21 +62,16 @@ final class PublishEndpoint implements HttpHandler {
     private final HttpHandler next;
     private final ApiAccessFilter access;
     private final Publisher publisher;
-    private final MeterRegistry registry;
-    // The timers of the usual answers, looked up on first use (as WebFlux registers a series only once it occurs)
-    // and then kept: a registry lookup per request would build a tag set. A race registers the same timer twice.
-    private volatile Timer ok;
-    private volatile Timer rejected;
-    private volatile Timer unavailable;
+    private final PublishTimers timers;
     private final LongAdder served;
 
-    PublishEndpoint(HttpHandler next, ApiAccessFilter access, Publisher publisher, MeterRegistry registry,
+    PublishEndpoint(HttpHandler next, ApiAccessFilter access, Publisher publisher, PublishTimers timers,
                     LongAdder served) {
         this.next = next;
         this.served = served;
         this.access = access;
         this.publisher = publisher;
-        this.registry = registry;
+        this.timers = timers;
     }
 
     @Override
@@ -92,12 +80,12 @@ final class PublishEndpoint implements HttpHandler {
             return next.handle(request, response);
         }
         served.increment();
-        long start = registry.config().clock().monotonicTime();
+        long start = timers.start();
         Failure failure = new Failure();
         return access.decide(PATH, HttpMethod.POST, request.getHeaders(), request.getRemoteAddress())
                 .flatMap(verdict -> {
                     if (!verdict.allowed()) {
-                        failure.uri = UNMATCHED;
+                        failure.uri = PublishTimers.UNMATCHED;
                         return ApiAccessFilter.deny(response, verdict);
                     }
                     return publish(request, response);
@@ -138,66 +126,41 @@ final class PublishEndpoint implements HttpHandler {
         }
         failure.exception = simpleName(error);
         log.error("[{}] 500 Server Error for HTTP POST \"{}\"", request.getId(), PATH, error);
-        // Spring Boot's DefaultErrorWebExceptionHandler's JSON, keys in its order.
-        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode()
-                .put("timestamp", TIMESTAMP.format(Instant.now()))
-                .put("path", request.getPath().value())
-                .put("status", 500)
-                .put("error", HttpStatus.INTERNAL_SERVER_ERROR.getReasonPhrase())
-                .put("requestId", request.getId()));
+        byte[] body = serverError(request.getPath().value(), request.getId());
         response.setStatusCode(HttpStatus.INTERNAL_SERVER_ERROR);
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         response.getHeaders().setContentLength(body.length);
         return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
     }
 
+    /** Spring Boot's DefaultErrorWebExceptionHandler's JSON for a 500, keys in its order. */
+    static byte[] serverError(String path, String requestId) {
+        return JSON.writeValueAsBytes(JSON.createObjectNode()
+                .put("timestamp", TIMESTAMP.format(Instant.now()))
+                .put("path", path)
+                .put("status", 500)
+                .put("error", HttpStatus.INTERNAL_SERVER_ERROR.getReasonPhrase())
+                .put("requestId", requestId));
+    }
+
     /** WebFlux's observation of the request: status and outcome, or UNKNOWN for a request the client cancelled. */
     private void record(SignalType signal, ServerHttpResponse response, Failure failure, long start) {
-        long nanos = registry.config().clock().monotonicTime() - start;
         if (signal == SignalType.CANCEL) {
-            Timer.builder(REQUESTS).tags("error", "none", "exception", "none", "method", "POST", "outcome", "UNKNOWN",
-                    "status", "UNKNOWN", "uri", failure.uri).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            timers.cancelled(start, failure.uri);
             return;
         }
         HttpStatusCode status = response.getStatusCode();
-        int code = status == null ? 200 : status.value();
-        timer(code, failure).record(nanos, TimeUnit.NANOSECONDS);
+        timers.answered(start, status == null ? 200 : status.value(), failure.uri, failure.exception);
     }
 
-    private Timer timer(int code, Failure failure) {
-        if (!PATH.equals(failure.uri) || !"none".equals(failure.exception)) {
-            return timer(failure.uri, code, failure.exception);
-        }
-        if (code == 200) {
-            return ok != null ? ok : (ok = timer(PATH, code, "none"));
-        }
-        if (code == 400) {
-            return rejected != null ? rejected : (rejected = timer(PATH, code, "none"));
-        }
-        if (code == 503) {
-            return unavailable != null ? unavailable : (unavailable = timer(PATH, code, "none"));
-        }
-        return timer(PATH, code, "none");
-    }
-
-    private Timer timer(String uri, int status, String exception) {
-        String outcome = status >= 500 ? "SERVER_ERROR" : status >= 400 ? "CLIENT_ERROR"
-                : status >= 300 ? "REDIRECTION" : status >= 200 ? "SUCCESS" : "INFORMATIONAL";
-        return Timer.builder(REQUESTS)
-                .tags("error", exception, "exception", exception, "method", "POST", "outcome", outcome,
-                        "status", Integer.toString(status), "uri", uri)
-                .register(registry);
-    }
-
-    private static String simpleName(Throwable error) {
+    static String simpleName(Throwable error) {
         String name = error.getClass().getSimpleName();
         return name.isEmpty() ? error.getClass().getName() : name;
     }
-
     /** What the request's timer is tagged with beyond its status, set as the request goes. */
     private static final class Failure {
         String uri = PATH;
-        String exception = "none";
+        String exception = PublishTimers.NONE;
     }
 
     /**
@@ -208,21 +171,21 @@ final class PublishEndpoint implements HttpHandler {
 
         private final ApiAccessFilter access;
         private final Publisher publisher;
-        private final MeterRegistry registry;
+        private final PublishTimers timers;
         private final boolean enabled;
         private final LongAdder served = new LongAdder();
 
-        Installer(ApiAccessFilter access, Publisher publisher, MeterRegistry registry, boolean enabled) {
+        Installer(ApiAccessFilter access, Publisher publisher, PublishTimers timers, boolean enabled) {
             this.access = access;
             this.publisher = publisher;
-            this.registry = registry;
+            this.timers = timers;
             this.enabled = enabled;
         }
 
         @Override
         public void customize(WebHttpHandlerBuilder builder) {
             if (enabled) {
-                builder.httpHandlerDecorator(next -> new PublishEndpoint(next, access, publisher, registry, served));
+                builder.httpHandlerDecorator(next -> new PublishEndpoint(next, access, publisher, timers, served));
             }
         }
 

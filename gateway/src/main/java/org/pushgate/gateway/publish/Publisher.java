@@ -125,6 +125,11 @@ public final class Publisher {
         return broker.history(channel, since, (int) Math.max(0, Math.min(limit, maxHistoryLimit)));
     }
 
+    /** The largest request body read (gateway.limits.max-publish-bytes). */
+    int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
     /** The most messages one history read returns (gateway.history.max-recovered). */
     public int maxHistoryLimit() {
         return maxHistoryLimit;

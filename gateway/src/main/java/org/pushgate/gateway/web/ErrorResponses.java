@@ -61,11 +61,12 @@ public final class ErrorResponses {
     }
 
     /** The body's bytes; an ObjectNode keeps {@code error} before {@code message}. */
-    static byte[] body(String code, String message) {
+    public static byte[] body(String code, String message) {
         return JSON.writeValueAsBytes(JSON.createObjectNode().put("error", code).put("message", message));
     }
 
-    private static void headers(HttpHeaders headers, HttpStatus status, int retryAfterSeconds) {
+    /** The answer's headers but its length, in the order every way of answering sets them. */
+    public static void headers(HttpHeaders headers, HttpStatus status, int retryAfterSeconds) {
         headers.setContentType(MediaType.APPLICATION_JSON);
         if (retryAfterSeconds > 0) {
             headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));

@@ -57,7 +57,7 @@ class PublishEndpointBrokerDownTest {
         HttpHandler endpoint = new PublishEndpoint((request, response) -> {
             reachedWebFlux.set(true);
             return route.handle(request, response);
-        }, new ApiAccessFilter("k"), publisher, new SimpleMeterRegistry(), new LongAdder());
+        }, new ApiAccessFilter("k"), publisher, new PublishTimers(new SimpleMeterRegistry()), new LongAdder());
 
         MockServerHttpResponse fast = answer(endpoint);
         assertThat(reachedWebFlux).isFalse();

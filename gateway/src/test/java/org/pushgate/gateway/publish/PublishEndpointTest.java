@@ -56,6 +56,7 @@ class PublishEndpointTest {
     private static ConfigurableApplicationContext context;
     private static int port;
     private static PublishEndpoint.Installer endpoint;
+    private static DirectPublish.Installer direct;
     private static MeterRegistry registry;
 
     @BeforeAll
@@ -66,6 +67,7 @@ class PublishEndpointTest {
                         "--gateway.limits.max-publish-bytes=" + MAX_BODY);
         port = ((WebServerApplicationContext) context).getWebServer().getPort();
         endpoint = context.getBean(PublishEndpoint.Installer.class);
+        direct = context.getBean(DirectPublish.Installer.class);
         registry = context.getBean(MeterRegistry.class);
     }
 
@@ -173,38 +175,127 @@ class PublishEndpointTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("requests")
     void theEndpointAnswersAsTheWebFluxRoute(String name, Request request) {
-        long served = endpoint.served();
+        long served = taken();
+        long directly = direct.served();
         Map<String, Long> before = requestSeries();
         Answer fast = send(FAST, request);
-        assertThat(endpoint.served()).as("the endpoint took %s", FAST).isEqualTo(served + 1);
+        assertThat(taken()).as("the endpoint or the socket's handler took %s", FAST).isEqualTo(served + 1);
+        if (fast.status().equals("HTTP/1.1 200 OK") && request.framing() != Framing.EXPECT_CONTINUE
+                && request.query().isEmpty()) { // those two it hands on (DirectPublish's class comment)
+            assertThat(direct.served()).as("a publish that succeeds is answered on the socket").isEqualTo(directly + 1);
+        }
         Map<String, Long> fastSeries = awaitNewSeries(before);
 
         Answer webflux = send(WEBFLUX, request);
-        assertThat(endpoint.served()).as("WebFlux took %s", WEBFLUX).isEqualTo(served + 1);
+        assertThat(taken()).as("WebFlux took %s", WEBFLUX).isEqualTo(served + 1);
         Map<String, Long> webfluxSeries = awaitNewSeries(before = add(before, fastSeries));
 
         assertThat(fast.comparable()).isEqualTo(webflux.comparable());
         assertThat(fastSeries).as("http.server.requests").isEqualTo(webfluxSeries);
     }
 
+    /** Requests taken in front of WebFlux: by the socket's handler (DirectPublish) or by PublishEndpoint. */
+    private static long taken() {
+        return endpoint.served() + direct.served();
+    }
+
     @Test
     void otherMethodsAndSpellingsOfThePathGoToWebFlux() {
-        long served = endpoint.served();
+        long served = taken();
         for (String method : List.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "post")) {
             send(method, FAST, body("{\"channel\":\"t\",\"data\":1}"));
         }
         for (String path : List.of("/api/publish/", "/api//publish", "/API/publish", "/api/publish;x=1", WEBFLUX)) {
             send(path, body("{\"channel\":\"t\",\"data\":1}"));
         }
-        assertThat(endpoint.served()).isEqualTo(served);
+        assertThat(taken()).isEqualTo(served);
+    }
+
+    /** Publishes the socket's handler answers and ones it hands on, mixed on one kept-alive socket. */
+    private static List<Request> mixed() {
+        return List.of(body("{\"channel\":\"t\",\"data\":1}"), body("{\"channel\":"), body("{\"data\":1}"),
+                body("{\"channel\":\"t\",\"data\":[2]}").framed(Framing.CHUNKED), body(""),
+                unauthenticated(), body("{\"channel\":\"t\",\"data\":\"h\u00e9\"}"));
+    }
+
+    @Test
+    void aKeptAliveSocketGetsEveryAnswerInOrderAsWithWebFlux() throws IOException {
+        long directly = direct.served();
+        List<Answer> fast = exchange(FAST, mixed(), false);
+        assertThat(direct.served()).as("the good publishes were answered on the socket").isEqualTo(directly + 3);
+        List<Answer> webflux = exchange(WEBFLUX, mixed(), false);
+        assertThat(fast).extracting(Answer::comparable).isEqualTo(webflux.stream().map(Answer::comparable).toList());
+        assertThat(fast).extracting(Answer::status).doesNotContain("HTTP/1.1 100 Continue");
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInTheOrderSent() throws IOException {
+        List<Answer> fast = exchange(FAST, mixed(), true);
+        List<Answer> webflux = exchange(WEBFLUX, mixed(), true);
+        assertThat(fast).extracting(Answer::comparable).isEqualTo(webflux.stream().map(Answer::comparable).toList());
+        // and the offsets the good publishes got rise in the order they were sent
+        List<Long> offsets = fast.stream().filter(answer -> answer.status().endsWith(" 200 OK"))
+                .map(answer -> Long.parseLong(answer.body().replaceAll(".*\"offset\":(\\d+).*", "$1"))).toList();
+        assertThat(offsets).hasSize(3).isSorted().doesNotHaveDuplicates();
+    }
+
+    /** The requests on one kept-alive socket, one after another's answer or all written at once. */
+    private static List<Answer> exchange(String path, List<Request> requests, boolean pipelined) throws IOException {
+        try (Socket socket = socket()) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            List<Answer> answers = new ArrayList<>();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            for (Request request : requests) {
+                byte[] bytes = wire("POST", path, request, false);
+                if (pipelined) {
+                    all.write(bytes);
+                } else {
+                    out.write(bytes);
+                    out.flush();
+                    answers.add(read(in));
+                }
+            }
+            if (pipelined) {
+                out.write(all.toByteArray());
+                out.flush();
+                for (int i = 0; i < requests.size(); i++) {
+                    answers.add(read(in));
+                }
+            }
+            return answers;
+        }
+    }
+
+    /** A whole request as sent, framed by length or chunked. */
+    private static byte[] wire(String method, String path, Request request, boolean close) throws IOException {
+        StringBuilder head = new StringBuilder().append(method).append(' ').append(path).append(request.query())
+                .append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n");
+        if (close) {
+            head.append("Connection: close\r\n");
+        }
+        request.headers().forEach(header -> head.append(header).append("\r\n"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (request.framing() == Framing.CHUNKED) {
+            out.write(head.append("Transfer-Encoding: chunked\r\n\r\n").toString().getBytes(StandardCharsets.UTF_8));
+            byte[] body = request.body();
+            out.write((Integer.toHexString(body.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } else {
+            head.append("Content-Length: ").append(request.body().length).append("\r\n\r\n");
+            out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(request.body());
+        }
+        return out.toByteArray();
     }
 
     @Test
     void aClientThatLeavesMidBodyEndsQuietlyAsWithWebFlux() throws IOException {
         Map<String, Long> before = requestSeries();
-        long served = endpoint.served();
+        long served = taken();
         leaveMidBody(FAST);
-        assertThat(endpoint.served()).isEqualTo(served + 1);
+        assertThat(taken()).isEqualTo(served + 1);
         Map<String, Long> fast = awaitNewSeries(before);
         leaveMidBody(WEBFLUX);
         Map<String, Long> webflux = awaitNewSeries(add(before, fast));
