@@ -1,9 +1,13 @@
 package org.pushgate.gateway.transport;
 
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.function.Function;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -11,21 +15,30 @@ import io.netty.buffer.Unpooled;
 /**
  * Server-to-client WebSocket frames (RFC 6455, section 5.2), encoded once and shared by every socket that
  * sends them. A server's frames are not masked, so the bytes of a frame are the same for every client: the
- * header and the payload are written once into one heap array, and each socket writes a duplicate of it (its own
- * read index over the same bytes; no encoder, no per-subscriber allocation but the view). The native transport
- * copies each write into its pooled direct memory, as it must for any heap buffer.
+ * header and the payload are written once into one buffer, and each socket writes a duplicate of it (its own
+ * read index over the same bytes; no encoder, no per-subscriber allocation but the view).
  *
- * <p>The shared buffer is an unreleasable wrapper of a plain byte array: Netty's release after a write is a
- * no-op on it and the GC frees it with the last frame referring to it. Nothing here is reference-counted, so
- * nothing can leak or be released twice, whatever way a subscriber's queue is dropped. A heap array rather than
- * {@code ByteBuffer.allocateDirect}, which runs on the writing event loop and can stall it (the JDK reserves
- * direct memory with a GC and sleeps when it runs short).
+ * <p>The buffer is a direct {@link ByteBuffer} when there is room for it, so that the native transport writes
+ * each duplicate from it as it is; a heap array would be copied into pooled direct memory once per socket (a
+ * fan-out profile, docs/benchmarks.md 10g: that allocation and copy were ~10% of the gateway's CPU per delivery).
+ * Either way it is an unreleasable wrapper: Netty's release after a write is a no-op on it, and the GC frees it
+ * (the JDK's cleaner, for direct memory) with the last duplicate referring to it. Nothing here is
+ * reference-counted, so nothing can leak or be released twice, whatever way a subscriber's queue is dropped.
+ * Direct memory is taken only while the JDK's direct-buffer pool is under half its limit: past that,
+ * {@code ByteBuffer.allocateDirect} may run a GC and sleep on the event loop that encodes, so the frame is encoded
+ * on the heap instead (and copied per socket, as before).
  */
 final class WireFrames {
 
     private static final int FIN = 0x80;
     private static final int OPCODE_TEXT = 0x1;
     private static final int OPCODE_PING = 0x9;
+
+    /** The JDK's direct-buffer pool (what {@code ByteBuffer.allocateDirect} reserves from), if it reports one. */
+    private static final BufferPoolMXBean DIRECT = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)
+            .stream().filter(pool -> pool.getName().equals("direct")).findFirst().orElse(null);
+    /** Half the JDK's direct-memory limit (-XX:MaxDirectMemorySize, by default the heap's maximum). */
+    private static final long DIRECT_ROOM = directLimit() / 2;
 
     /** The shared encoding of a frame; pass to {@link OutboundFrame#wire}. */
     static final Function<OutboundFrame, ByteBuf> ENCODER = WireFrames::encode;
@@ -38,20 +51,36 @@ final class WireFrames {
         return frame.<ByteBuf>wire(ENCODER).duplicate();
     }
 
+    private static long directLimit() {
+        try {
+            long configured = Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize").getValue());
+            return configured > 0 ? configured : Runtime.getRuntime().maxMemory();
+        } catch (RuntimeException e) {
+            return Runtime.getRuntime().maxMemory(); // not HotSpot: the JDK's default
+        }
+    }
+
     static ByteBuf encode(OutboundFrame frame) {
         if (frame.kind() == OutboundFrame.Kind.HEARTBEAT_PING) {
             // Two WebSocket frames in one buffer: the heartbeat's text frame, then an empty ping. One write, one flush.
-            ByteBuffer buffer = ByteBuffer.allocate(frameLength(frame.payload().length) + frameLength(0));
+            ByteBuffer buffer = allocate(frameLength(frame.payload().length) + frameLength(0));
             put(buffer, OPCODE_TEXT, frame.payload());
             put(buffer, OPCODE_PING, new byte[0]);
             buffer.flip();
             return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
         }
         int opcode = frame.kind() == OutboundFrame.Kind.PING ? OPCODE_PING : OPCODE_TEXT;
-        ByteBuffer buffer = ByteBuffer.allocate(frameLength(frame.payload().length));
+        ByteBuffer buffer = allocate(frameLength(frame.payload().length));
         put(buffer, opcode, frame.payload());
         buffer.flip();
         return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
+    }
+
+    /** Direct while the JDK's direct pool is under half its limit, else on the heap (see the class comment). */
+    static ByteBuffer allocate(int size) {
+        return DIRECT != null && DIRECT.getMemoryUsed() + size < DIRECT_ROOM ? ByteBuffer.allocateDirect(size)
+                : ByteBuffer.allocate(size);
     }
 
     private static int frameLength(int length) {

@@ -103,6 +103,18 @@ class FrameWriterTest {
         other.finishAndReleaseAll();
     }
 
+    @Test
+    void theSharedEncodingIsDirectSoTheNativeTransportWritesItWithoutACopy() {
+        OutboundFrame message = fanOutMessage("{\"x\":2}");
+        StepVerifier.create(send(Flux.just(message))).expectComplete().verify(VERIFY);
+        ByteBuf written = channel.readOutbound();
+        // What epoll's filterOutboundMessage asks (UnixChannelUtil.isBufferCopyNeededForWrite): a memory address
+        // or a direct buffer means no per-socket copy into pooled memory.
+        assertThat(written.isDirect() || written.hasMemoryAddress()).as("direct").isTrue();
+        assertThat(WireFrames.allocate(16).isDirect()).as("room in the direct pool").isTrue();
+        written.release();
+    }
+
     static ByteBuf root(ByteBuf buf) {
         ByteBuf inner = buf;
         while (inner.unwrap() != null) {
