@@ -29,7 +29,7 @@ public final class CommandDecoder {
 
     /** A JSON reader for client input, every client protocol's: nesting, string and number sizes bounded. */
     public static JsonMapper boundedMapper(int maxFrameBytes) {
-        return JsonMapper.builder(JsonFactory.builder()
+        JsonMapper mapper = JsonMapper.builder(JsonFactory.builder()
                         .streamReadConstraints(StreamReadConstraints.builder()
                                 .maxNestingDepth(MAX_NESTING_DEPTH)
                                 .maxStringLength(maxFrameBytes)
@@ -37,6 +37,11 @@ public final class CommandDecoder {
                                 .build())
                         .build())
                 .build();
+        // Jackson makes a mapper's tree deserializer on its first read, under a lock: on an event loop, a second
+        // loop's first read would wait for it (BlockHound saw one park: a client's first command failed and its
+        // socket was closed). Made here, on the thread that wires the gateway, every read after takes no lock.
+        mapper.readTree("{\"warm\":[1,\"a\",true,null,{}]}");
+        return mapper;
     }
 
     public ClientCommand decode(String text) {

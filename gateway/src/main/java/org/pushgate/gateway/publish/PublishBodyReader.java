@@ -41,6 +41,8 @@ public final class PublishBodyReader {
     public PublishBodyReader(ChannelNames channelNames) {
         this.channelNames = channelNames;
         this.mapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build()).build();
+        // Its tree deserializer made now, not under Jackson's lock on an event loop's first read (CommandDecoder).
+        mapper.readTree("{\"warm\":[1,\"a\",true,null,{}]}");
         this.streaming = JsonFactory.builder().streamReadConstraints(LIMITS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     }

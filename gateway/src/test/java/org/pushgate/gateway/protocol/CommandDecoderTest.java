@@ -1,14 +1,60 @@
 package org.pushgate.gateway.protocol;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CommandDecoderTest {
 
     final CommandDecoder decoder = new CommandDecoder(new ChannelNames(16), 4096, 8192);
+
+    /**
+     * A new decoder's first reads, on several event loops at once, take no lock: Jackson makes a mapper's tree
+     * deserializer under one, so the decoder makes it when built (BlockHound, on in this JVM, fails a park on a
+     * non-blocking thread: a client's first command failed that way in gateway-tests' StormTest).
+     */
+    @Test
+    void aNewDecodersFirstReadsOnSeveralLoopsAtOnceTakeNoLock() {
+        int loops = 4;
+        Scheduler nonBlocking = Schedulers.newParallel("first-read", loops);
+        try {
+            for (int round = 0; round < 100; round++) {
+                CommandDecoder fresh = new CommandDecoder(new ChannelNames(16), 4096, 8192);
+                AtomicInteger ready = new AtomicInteger();
+                AtomicBoolean go = new AtomicBoolean();
+                Mono<ClientCommand> firstRead = Mono.fromCallable(() -> {
+                    ready.incrementAndGet();
+                    while (!go.get()) {
+                        // spinning (BlockHound counts even onSpinWait as blocking): every loop reads at once
+                    }
+                    return fresh.decode("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}");
+                }).subscribeOn(nonBlocking);
+                Mono<java.util.List<ClientCommand>> all = Flux.merge(Flux.range(0, loops).map(i -> firstRead))
+                        .collectList().cache();
+                all.subscribe(list -> { }, error -> { });
+                while (ready.get() < loops) {
+                    Thread.onSpinWait();
+                }
+                go.set(true);
+                assertThat(all.block(Duration.ofSeconds(10))).hasSize(loops)
+                        .allSatisfy(command -> assertThat(command).isInstanceOf(ClientCommand.Subscribe.class));
+            }
+        }
+        finally {
+            nonBlocking.dispose();
+        }
+    }
 
     @Test
     void decodesSubscribeAndUnsubscribeWithTheirIds() {
