@@ -25,13 +25,16 @@ import reactor.core.scheduler.Scheduler;
  * parts together:
  * <ol>
  *   <li>inbound: client commands, and the peer's close or death, which becomes a close reason;</li>
- *   <li>outbound: one Flux merging the buffer's frames, the connection's keep-alive frames (heartbeats and liveness
- *       pings, from its event loop's {@link KeepAliveWheel}) and its auth deadline, cut by the close signal;</li>
+ *   <li>outbound: one publisher ({@link Outbound}) merging the buffer's frames, the connection's keep-alive frames
+ *       (heartbeats and liveness pings, from its event loop's {@link KeepAliveWheel}) and its auth deadline, cut by
+ *       the close signal;</li>
  *   <li>closing: when a close reason wins, the socket is closed with that reason's code.</li>
  * </ol>
  * Whatever ends the pipeline (complete, error or cancel), its termination calls {@link Connection#terminate},
  * the one release path; it also takes the connection out of its loop's keep-alive wheel. The auth deadline exists
  * only as a subscription inside the outbound Flux, so the close signal that ends the Flux disposes it too.
+ *
+ * <p>The outbound is one {@link Outbound} per connection: a lane per source, no chain of operators.
  *
  * <p>Keep-alive: one wheel per event loop visits the connections due (O(1) to join, visit and leave), on their own
  * loop, and writes a round's heartbeat and ping as one frame (one write, one flush) when the two intervals are equal;
@@ -110,20 +113,11 @@ public final class ConnectionPipeline {
                 .doOnNext(connection::close)
                 .then();
 
-        // Prefetch 1: the subscriber buffer is the connection's queue; merge must not hold a second one.
-        Flux<OutboundFrame> outbound = Flux.merge(1,
-                        connection.buffer().frames(),
-                        connection.keepAlive(),
-                        authDeadlines(connection))
-                .takeUntilOther(connection.closed())
-                .doOnNext(frame -> {
-                    if (frame.kind() == OutboundFrame.Kind.MESSAGE) {
-                        node.events().delivered();
-                    }
-                    else if (frame.kind() == OutboundFrame.Kind.PING || frame.kind() == OutboundFrame.Kind.HEARTBEAT_PING) {
-                        connection.pingSent(now());
-                    }
-                });
+        // One publisher for the merge of the buffer's frames, the keep-alive frames and the auth deadlines, each one
+        // frame ahead at most (the subscriber buffer is the connection's queue: nothing holds a second one), cut by
+        // the close signal, counting deliveries and pings as the writer takes them.
+        Flux<OutboundFrame> outbound = new Outbound(connection, connection.buffer().frames(), connection.keepAlive(),
+                authDeadlines(connection), node.events(), this::now);
 
         Mono<Void> sending = socket.send(outbound)
                 .onErrorResume(error -> {
@@ -151,10 +145,13 @@ public final class ConnectionPipeline {
         return Flux.using(active::incrementAndGet, count -> timer, count -> active.decrementAndGet());
     }
 
-    /** Closes the connection at its auth deadline (connect timeout, then token expiry); a refresh moves it. */
+    /**
+     * Closes the connection at its auth deadline (connect timeout, then token expiry); a refresh moves it. Null when
+     * clients do not authenticate.
+     */
     Flux<OutboundFrame> authDeadlines(Connection connection) {
         if (!node.auth().required()) {
-            return Flux.empty();
+            return null;
         }
         return counted(connection.authDeadlines()
                 .switchMap(deadline -> Mono.delay(deadline.after(), timers)
