@@ -1,18 +1,25 @@
 package org.pushgate.gateway.transport;
 
 import java.nio.channels.ClosedChannelException;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 import org.pushgate.gateway.protocol.OutboundFrame;
 import org.reactivestreams.Subscription;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,8 +41,15 @@ import reactor.core.publisher.MonoSink;
  * the next frame is requested only when everything written so far has left, so a peer that stops reading
  * backs up into its bounded subscriber buffer and nowhere else. A frame marked shared (a message to a channel
  * with several subscribers, heartbeats, pings) goes out as a duplicate of its one wire encoding
- * ({@link WireFrames}); any other (a reply, a message to one or a few sockets) takes Netty's encoder into pooled
- * memory released after the write.
+ * ({@link WireFrames}); any other (a reply, a message to one or a few sockets) is encoded into pooled memory
+ * released after the write.
+ *
+ * <p>A WebSocket's frames are written as their wire bytes, from the WebSocket encoder's own context when no handler
+ * between it and the pipeline's tail takes outbound messages (found on the first write): a write from the channel
+ * starts at the tail and visits every handler context on the way (the upgraded socket's decoder, aggregator and
+ * Reactor Netty's bridge, then the encoder, which passes bytes on untouched), a walk over one socket's own objects
+ * per frame, ~7% of a fan-out's CPU in a profile (docs/benchmarks.md 10g). Handlers nearer the head (the lingering
+ * close, say) still see every write. Otherwise, and for other encodings (SSE), frames are written from the channel.
  *
  * <p>Another transport (Server-Sent Events) reuses the same writer with its own encoding of a frame
  * ({@link #send(Channel, Flux, Function)}): the backpressure, and so the slow-consumer cut, are the same for all.
@@ -50,9 +64,13 @@ public final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnabl
     private volatile OutboundFrame handoff;
     private volatile boolean done;
     private int requests; // event loop only: request(1) calls owed (a trampoline: no recursion per frame)
+    private ChannelOutboundInvoker writesFrom; // event loop only: where frames enter the pipeline (the first write)
+
+    /** The WebSocket encoding: wire bytes, which may skip the handlers that would pass them on untouched. */
+    static final Function<OutboundFrame, Object> WEB_SOCKET = FrameWriter::webSocketFrame;
 
     FrameWriter(Channel channel, MonoSink<Void> result) {
-        this(channel, result, FrameWriter::webSocketFrame);
+        this(channel, result, WEB_SOCKET);
     }
 
     private FrameWriter(Channel channel, MonoSink<Void> result, Function<OutboundFrame, Object> toWire) {
@@ -77,12 +95,33 @@ public final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnabl
         });
     }
 
-    /** A WebSocket frame: the shared wire encoding, or a text frame of its own. */
+    /** A WebSocket frame's wire bytes: the shared encoding, or a text frame of its own in pooled memory. */
     static Object webSocketFrame(OutboundFrame frame) {
         // Pings and heartbeats are always shared (ServerFrames), so an unshared frame is text.
         return frame.sharesWire()
                 ? WireFrames.duplicateOf(frame)
-                : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.payload()));
+                : WireFrames.encodeOwn(ByteBufAllocator.DEFAULT, frame);
+    }
+
+    /**
+     * Where this channel's frames enter its pipeline: the WebSocket encoder's context when no handler between it
+     * and the tail takes outbound messages (frames are wire bytes, which the encoder would pass on untouched), else
+     * the channel (the tail). Loop only.
+     */
+    static ChannelOutboundInvoker entry(Channel channel) {
+        ChannelPipeline pipeline = channel.pipeline();
+        ChannelHandlerContext encoder = pipeline.context(WebSocketFrameEncoder.class);
+        if (encoder == null) {
+            return channel;
+        }
+        boolean past = false;
+        for (Map.Entry<String, ChannelHandler> handler : pipeline) { // head to tail
+            if (past && handler.getValue() instanceof ChannelOutboundHandler) {
+                return channel; // it may want to see (or change) the frames: they go the whole way
+            }
+            past |= handler.getValue() == encoder.handler();
+        }
+        return encoder;
     }
 
     @Override
@@ -133,7 +172,11 @@ public final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnabl
             requestNext(); // nothing to write for this frame on this transport
             return;
         }
-        channel.writeAndFlush(message, channel.voidPromise());
+        ChannelOutboundInvoker to = writesFrom;
+        if (to == null) {
+            to = writesFrom = toWire == WEB_SOCKET ? entry(channel) : channel;
+        }
+        to.writeAndFlush(message, channel.voidPromise());
         if (channel.isWritable()) {
             requestNext();
         }

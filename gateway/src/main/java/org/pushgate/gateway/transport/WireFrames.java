@@ -10,6 +10,7 @@ import org.pushgate.gateway.protocol.OutboundFrame;
 import com.sun.management.HotSpotDiagnosticMXBean;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 /**
@@ -81,6 +82,30 @@ final class WireFrames {
     static ByteBuffer allocate(int size) {
         return DIRECT != null && DIRECT.getMemoryUsed() + size < DIRECT_ROOM ? ByteBuffer.allocateDirect(size)
                 : ByteBuffer.allocate(size);
+    }
+
+    /**
+     * A text frame of one socket's own (a reply, a message to one or a few sockets), encoded into pooled memory of
+     * this allocator: released by Netty after the write. The same bytes Netty's server encoder would write; writing
+     * them ourselves lets the frame enter the pipeline past the encoder ({@link FrameWriter}).
+     */
+    static ByteBuf encodeOwn(ByteBufAllocator alloc, OutboundFrame frame) {
+        byte[] payload = frame.payload();
+        int length = payload.length;
+        ByteBuf buffer = alloc.ioBuffer(frameLength(length));
+        buffer.writeByte(FIN | OPCODE_TEXT);
+        if (length < 126) {
+            buffer.writeByte(length);
+        }
+        else if (length <= 0xFFFF) {
+            buffer.writeByte(126);
+            buffer.writeShort(length);
+        }
+        else {
+            buffer.writeByte(127);
+            buffer.writeLong(length);
+        }
+        return buffer.writeBytes(payload);
     }
 
     private static int frameLength(int length) {

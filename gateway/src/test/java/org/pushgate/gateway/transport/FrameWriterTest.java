@@ -17,7 +17,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.util.ReferenceCountUtil;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -66,7 +70,7 @@ class FrameWriterTest {
     }
 
     @Test
-    void sharedFramesGoOutAsCompleteWebSocketFramesAndRepliesThroughTheEncoder() {
+    void sharedFramesGoOutAsCompleteWebSocketFramesAndRepliesAsTheirOwn() {
         OutboundFrame message = fanOutMessage("{\"op\":\"message\"}");
         StepVerifier.create(send(Flux.just(message, OutboundFrame.reply("{\"op\":\"subscribed\"}"), ServerFrames.PING)))
                 .expectComplete()
@@ -81,10 +85,88 @@ class FrameWriterTest {
         expected[1] = (byte) payload.length; // unmasked, 7-bit length
         System.arraycopy(payload, 0, expected, 2, payload.length);
         assertThat(ByteBufUtil.getBytes(wire)).containsExactly(expected);
-        assertThat(out.get(1)).isInstanceOf(TextWebSocketFrame.class);
-        assertThat(((TextWebSocketFrame) out.get(1)).text()).isEqualTo("{\"op\":\"subscribed\"}");
+        byte[] reply = "{\"op\":\"subscribed\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] replyFrame = new byte[2 + reply.length];
+        replyFrame[0] = (byte) 0x81;
+        replyFrame[1] = (byte) reply.length;
+        System.arraycopy(reply, 0, replyFrame, 2, reply.length);
+        assertThat(ByteBufUtil.getBytes((ByteBuf) out.get(1))).containsExactly(replyFrame);
         assertThat(ByteBufUtil.getBytes((ByteBuf) out.get(2))).containsExactly((byte) 0x89, (byte) 0x00);
         out.forEach(ReferenceCountUtil::release);
+    }
+
+    /** A reply of each length class encodes as Netty's own server encoder would write it (header and payload). */
+    @Test
+    void aRepliesBytesAreWhatNettysEncoderWrites() {
+        for (int length : new int[] {0, 125, 126, 65_535, 65_536}) {
+            OutboundFrame frame = OutboundFrame.reply("x".repeat(length));
+            EmbeddedChannel netty = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
+            netty.writeOutbound(new TextWebSocketFrame("x".repeat(length)));
+            ByteBuf expected = io.netty.buffer.Unpooled.buffer();
+            for (Object part; (part = netty.readOutbound()) != null; ) {
+                expected.writeBytes((ByteBuf) part);
+                ReferenceCountUtil.release(part);
+            }
+            ByteBuf ours = (ByteBuf) FrameWriter.webSocketFrame(frame);
+            assertThat(ByteBufUtil.getBytes(ours)).as("length %d", length).containsExactly(ByteBufUtil.getBytes(expected));
+            ours.release();
+            expected.release();
+            netty.finishAndReleaseAll();
+        }
+    }
+
+    /** Counts the writes that pass it, and passes them on. */
+    static final class WriteCounter extends ChannelOutboundHandlerAdapter {
+        final AtomicInteger writes = new AtomicInteger();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            writes.incrementAndGet();
+            ctx.write(msg, promise);
+        }
+    }
+
+    /**
+     * On an upgraded socket's pipeline (the encoder, then inbound handlers only), frames enter at the encoder: the
+     * handlers nearer the head still see each write, and the bytes on the wire are the same.
+     */
+    @Test
+    void onAnUpgradedSocketFramesEnterAtTheEncoderAndTheHandlersNearerTheHeadSeeThem() {
+        WriteCounter nearHead = new WriteCounter();
+        EmbeddedChannel socket = new EmbeddedChannel(nearHead, new WebSocket13FrameEncoder(false),
+                new WebSocket13FrameDecoder(false, false, 65_536), new ChannelInboundHandlerAdapter());
+        assertThat(FrameWriter.entry(socket)).isSameAs(socket.pipeline().context(WebSocket13FrameEncoder.class));
+
+        OutboundFrame message = fanOutMessage("{\"x\":3}");
+        StepVerifier.create(Mono.<Void>create(result -> Flux.just(message, OutboundFrame.reply("{\"y\":4}"))
+                        .subscribe(new FrameWriter(socket, result))))
+                .expectComplete().verify(VERIFY);
+
+        assertThat(nearHead.writes.get()).isEqualTo(2);
+        ByteBuf first = socket.readOutbound();
+        ByteBuf second = socket.readOutbound();
+        assertThat(ByteBufUtil.getBytes(first)).containsExactly(ByteBufUtil.getBytes(WireFrames.encode(message)));
+        assertThat(first.getByte(0)).isEqualTo((byte) 0x81);
+        assertThat(second.getByte(0)).isEqualTo((byte) 0x81);
+        first.release();
+        second.release();
+        socket.finishAndReleaseAll();
+    }
+
+    /** A handler past the encoder that takes outbound messages sees every frame: they go from the tail then. */
+    @Test
+    void anOutboundHandlerPastTheEncoderSeesEveryFrame() {
+        WriteCounter pastEncoder = new WriteCounter();
+        EmbeddedChannel socket = new EmbeddedChannel(new WebSocket13FrameEncoder(false), pastEncoder,
+                new ChannelInboundHandlerAdapter());
+        assertThat(FrameWriter.entry(socket)).isSameAs(socket);
+
+        StepVerifier.create(Mono.<Void>create(result -> Flux.just(fanOutMessage("{\"x\":5}"), OutboundFrame.reply("{}"))
+                        .subscribe(new FrameWriter(socket, result))))
+                .expectComplete().verify(VERIFY);
+
+        assertThat(pastEncoder.writes.get()).isEqualTo(2);
+        socket.finishAndReleaseAll();
     }
 
     @Test
