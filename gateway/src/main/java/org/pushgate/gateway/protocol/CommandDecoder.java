@@ -37,9 +37,15 @@ public final class CommandDecoder {
                                 .build())
                         .build())
                 .build();
-        // Jackson makes a mapper's tree deserializer on its first read, under a lock: on an event loop, a second
-        // loop's first read would wait for it (BlockHound saw one park: a client's first command failed and its
-        // socket was closed). Made here, on the thread that wires the gateway, every read after takes no lock.
+        return withTreeReader(mapper);
+    }
+
+    /**
+     * The mapper with its tree deserializer made now. Jackson makes it on a mapper's first read, under a lock: on an
+     * event loop, a second loop's first read would wait for it (BlockHound saw one park: a client's first command
+     * failed and its socket was closed). Made on the thread that wires the gateway, every read after takes no lock.
+     */
+    public static JsonMapper withTreeReader(JsonMapper mapper) {
         mapper.readTree("{\"warm\":[1,\"a\",true,null,{}]}");
         return mapper;
     }

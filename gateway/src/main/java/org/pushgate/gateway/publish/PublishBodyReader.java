@@ -3,6 +3,7 @@ package org.pushgate.gateway.publish;
 import java.io.ByteArrayOutputStream;
 
 import org.pushgate.gateway.protocol.ChannelNames;
+import org.pushgate.gateway.protocol.CommandDecoder;
 import org.pushgate.gateway.web.RejectedRequest;
 import org.springframework.http.HttpStatus;
 
@@ -40,9 +41,8 @@ public final class PublishBodyReader {
 
     public PublishBodyReader(ChannelNames channelNames) {
         this.channelNames = channelNames;
-        this.mapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build()).build();
-        // Its tree deserializer made now, not under Jackson's lock on an event loop's first read (CommandDecoder).
-        mapper.readTree("{\"warm\":[1,\"a\",true,null,{}]}");
+        this.mapper = CommandDecoder.withTreeReader(
+                JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build()).build());
         this.streaming = JsonFactory.builder().streamReadConstraints(LIMITS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     }

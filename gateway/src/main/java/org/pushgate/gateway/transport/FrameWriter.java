@@ -66,11 +66,8 @@ public final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnabl
     private int requests; // event loop only: request(1) calls owed (a trampoline: no recursion per frame)
     private ChannelOutboundInvoker writesFrom; // event loop only: where frames enter the pipeline (the first write)
 
-    /** The WebSocket encoding: wire bytes, which may skip the handlers that would pass them on untouched. */
-    static final Function<OutboundFrame, Object> WEB_SOCKET = FrameWriter::webSocketFrame;
-
     FrameWriter(Channel channel, MonoSink<Void> result) {
-        this(channel, result, WEB_SOCKET);
+        this(channel, result, FrameWriter::webSocketFrame);
     }
 
     private FrameWriter(Channel channel, MonoSink<Void> result, Function<OutboundFrame, Object> toWire) {
@@ -174,7 +171,7 @@ public final class FrameWriter implements CoreSubscriber<OutboundFrame>, Runnabl
         }
         ChannelOutboundInvoker to = writesFrom;
         if (to == null) {
-            to = writesFrom = toWire == WEB_SOCKET ? entry(channel) : channel;
+            to = writesFrom = entry(channel);
         }
         to.writeAndFlush(message, channel.voidPromise());
         if (channel.isWritable()) {

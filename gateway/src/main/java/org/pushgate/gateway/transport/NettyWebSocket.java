@@ -110,7 +110,7 @@ final class NettyWebSocket implements ConnectionSocket {
      */
     @Override
     public Mono<Void> send(Flux<OutboundFrame> frames) {
-        return FrameWriter.send(channel, frames, FrameWriter.WEB_SOCKET);
+        return FrameWriter.send(channel, frames, FrameWriter::webSocketFrame);
     }
 
     /**

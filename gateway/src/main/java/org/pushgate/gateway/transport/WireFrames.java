@@ -90,22 +90,10 @@ final class WireFrames {
      * them ourselves lets the frame enter the pipeline past the encoder ({@link FrameWriter}).
      */
     static ByteBuf encodeOwn(ByteBufAllocator alloc, OutboundFrame frame) {
-        byte[] payload = frame.payload();
-        int length = payload.length;
-        ByteBuf buffer = alloc.ioBuffer(frameLength(length));
-        buffer.writeByte(FIN | OPCODE_TEXT);
-        if (length < 126) {
-            buffer.writeByte(length);
-        }
-        else if (length <= 0xFFFF) {
-            buffer.writeByte(126);
-            buffer.writeShort(length);
-        }
-        else {
-            buffer.writeByte(127);
-            buffer.writeLong(length);
-        }
-        return buffer.writeBytes(payload);
+        int length = frameLength(frame.payload().length);
+        ByteBuf buffer = alloc.ioBuffer(length, length);
+        put(buffer.internalNioBuffer(0, length), OPCODE_TEXT, frame.payload());
+        return buffer.writerIndex(length);
     }
 
     private static int frameLength(int length) {
