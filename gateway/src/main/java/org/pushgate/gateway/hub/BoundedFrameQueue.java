@@ -9,11 +9,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.pushgate.gateway.protocol.OutboundFrame;
 
 /**
- * The bounded queue behind one subscriber's unicast sink, bounded in frames and in payload bytes (a frame
- * shared by many buffers counts in each: each keeps it alive). It grows node by node, so an idle connection
- * costs no preallocated array, and reports every byte it holds to the process-wide {@link OutboundBudget}.
+ * The bounded queue of one subscriber's frames that have to wait (see {@link FrameOutlet}), bounded in frames and
+ * in payload bytes (a frame shared by many buffers counts in each: each keeps it alive). It grows node by node, so
+ * a connection whose frames wait costs no preallocated array, and reports every byte it holds to the process-wide
+ * {@link OutboundBudget}.
  *
- * <p>Offers come from one producer, the subscriber's own thread (see {@link SubscriberBuffer}); the sink's drain
+ * <p>Offers come from one producer, the subscriber's own thread (see {@link SubscriberBuffer}); the outlet's drain
  * polls concurrently, which the lock-free delegate allows. The counts can only shrink behind the producer's
  * back, so its bound check cannot be overshot. Under {@link OverflowPolicy#DROP_OLDEST} a full queue evicts its
  * oldest messages, never a reply (a {@code subscribed} or an {@code error} is an answer the client waits for),

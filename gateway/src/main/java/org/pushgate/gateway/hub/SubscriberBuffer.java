@@ -13,19 +13,18 @@ import org.pushgate.gateway.protocol.OutboundFrame;
 
 import io.netty.util.concurrent.EventExecutor;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 
 /**
- * One subscriber's bounded outbound buffer: a unicast sink over a {@link BoundedFrameQueue}, bounded in frames
- * and bytes. Every connection owns exactly one; the hub only holds references to it while the connection is
+ * One subscriber's bounded outbound buffer: a {@link FrameOutlet} that hands each frame straight to the connection
+ * when it is asked for one, and otherwise queues it in a {@link BoundedFrameQueue}, bounded in frames and bytes. Every connection owns exactly one; the hub only holds references to it while the connection is
  * subscribed. Frames leave through {@link #frames()}, which the connection's pipeline consumes; when that
- * pipeline cancels, the sink refuses further frames ({@code FAIL_CANCELLED}) and the queue is cleared.
+ * pipeline cancels, the buffer refuses further frames and the queue is cleared.
  *
- * <p>The sink has exactly one producer: the buffer's executor, the event loop that writes its socket. The hub's
+ * <p>The buffer has exactly one producer: the buffer's executor, the event loop that writes its socket. The hub's
  * fan-out already runs there ({@link #offer}); anything else (a reply after an asynchronous token check, an
- * admin probe) goes through {@link #post}, which hops onto that executor. So no two emits ever meet in the sink
- * and nothing spins on {@code FAIL_NON_SERIALIZED}; if one ever did meet another it would be counted as a
- * {@code contended} drop, the tripwire for a broken invariant.
+ * admin probe) goes through {@link #post}, which hops onto that executor. So no two emits ever meet and frames
+ * leave in the order they came; an offer made on another thread of an event loop executor would be refused and
+ * counted as a {@code contended} drop, the tripwire for a broken invariant.
  */
 public final class SubscriberBuffer {
 
@@ -46,8 +45,7 @@ public final class SubscriberBuffer {
         }
     }
 
-    private final BoundedFrameQueue queue;
-    private final Sinks.Many<OutboundFrame> sink;
+    private final FrameOutlet outlet;
     private final SubscriberOwner owner;
     private final BufferSettings settings;
     private final Executor executor;
@@ -69,19 +67,18 @@ public final class SubscriberBuffer {
      * @param executor the one thread that produces into this buffer: the event loop that writes its socket
      */
     public SubscriberBuffer(BufferSettings settings, SubscriberOwner owner, Executor executor) {
-        this.queue = new BoundedFrameQueue(settings);
-        this.sink = Sinks.many().unicast().onBackpressureBuffer(queue);
+        this.outlet = new FrameOutlet(settings);
         this.owner = owner;
         this.settings = settings;
         this.executor = executor;
     }
 
     public Flux<OutboundFrame> frames() {
-        return sink.asFlux();
+        return outlet;
     }
 
     public int depth() {
-        return queue.size();
+        return outlet.depth();
     }
 
     /**
@@ -90,16 +87,16 @@ public final class SubscriberBuffer {
      * executor.
      */
     public boolean hasRoomFor(int frames, long bytes) {
-        int queued = queue.size();
+        int queued = outlet.depth();
         if (queued == 0 && frames == 1) {
             return true; // as the queue itself: an empty buffer always takes one frame, whatever its size
         }
-        return (long) queued + frames <= settings.maxFrames() && queue.bytes() + bytes <= settings.maxBytes();
+        return (long) queued + frames <= settings.maxFrames() && outlet.queuedBytes() + bytes <= settings.maxBytes();
     }
 
     /** Payload bytes queued now. */
     public long queuedBytes() {
-        return queue.bytes();
+        return outlet.queuedBytes();
     }
 
     public boolean wasCut() {
@@ -228,34 +225,35 @@ public final class SubscriberBuffer {
         if (cut) {
             return Offer.CLOSED;
         }
-        switch (sink.tryEmitNext(frame)) {
-            case OK -> {
-                int evicted = queue.takeEvicted();
+        if (executor instanceof EventExecutor loop && !loop.inEventLoop()) {
+            // A second producer (see the class comment): refused and counted rather than raced.
+            settings.events().dropped(HubEvents.DropReason.CONTENDED);
+            return Offer.REFUSED;
+        }
+        switch (outlet.emit(frame)) {
+            case SENT -> {
+                return Offer.TAKEN; // the writer took it at once: no queue, no count, no meter
+            }
+            case QUEUED -> {
+                int evicted = outlet.takeEvicted();
                 for (int i = 0; i < evicted; i++) {
                     settings.events().dropped(HubEvents.DropReason.DROP_OLDEST);
                 }
-                int depth = queue.size();
+                int depth = outlet.depth();
                 if (depth > 0) {
-                    // Only frames that wait are recorded: a frame the writer took at once costs no meter
-                    // update (a histogram shared by every event loop, touched 50,000 times a second).
+                    // Only frames that wait are recorded (a histogram shared by every event loop).
                     settings.events().bufferDepth(depth);
                 }
                 return Offer.TAKEN;
             }
-            case FAIL_OVERFLOW, FAIL_ZERO_SUBSCRIBER -> {
-                // The queue refused the frame: full in frames or bytes, and the policy could not make room. (A
-                // unicast sink reports that as zero subscriber while nobody consumes yet.) The subscriber is too slow.
+            case FULL -> {
+                // The queue refused the frame: full in frames or bytes, and the policy could not make room. The
+                // subscriber is too slow (or, before it subscribed, nobody consumed at all).
                 cut(HubEvents.DropReason.SLOW_CONSUMER);
                 return Offer.REFUSED;
             }
-            case FAIL_NON_SERIALIZED -> {
-                // Cannot happen with one producer (see the class comment); counted rather than retried.
-                settings.events().dropped(HubEvents.DropReason.CONTENDED);
-                return Offer.REFUSED;
-            }
             default -> {
-                // FAIL_CANCELLED / FAIL_TERMINATED: the connection is going away and its
-                // terminate removes it from the hub.
+                // CANCELLED: the connection is going away and its terminate removes it from the hub.
                 return Offer.CLOSED;
             }
         }
