@@ -103,15 +103,11 @@ public final class ConnectionPipeline {
     }
 
     Mono<Void> run(Connection connection, ConnectionSocket socket) {
-        // Frames are handled one at a time, in order; a connect may wait for its token's verification.
-        Mono<Void> inbound = commands.start(connection, socket)
-                .thenMany(socket.receive().concatMap(frame -> commands.onFrame(connection, frame), 1))
-                .then(socket.peerCloseCode()
-                        .map(code -> code == CloseReason.RESET.code() ? CloseReason.RESET : CloseReason.CLIENT_CLOSE)
-                        .defaultIfEmpty(CloseReason.RESET))
-                .onErrorResume(error -> Mono.just(classify(error)))
-                .doOnNext(connection::close)
-                .then();
+        // Frames are handled one at a time, in order; a connect may wait for its token's verification. The way the
+        // frames end (the peer's close code, none, a violation, a failure) is the connection's close reason.
+        Mono<Void> inbound = new Inbound<>(commands.start(connection, socket), socket.receive(),
+                frame -> commands.onFrame(connection, frame), socket.peerCloseCode(), ConnectionPipeline::reasonOf,
+                connection::close);
 
         // One publisher for the merge of the buffer's frames, the keep-alive frames and the auth deadlines, each one
         // frame ahead at most (the subscriber buffer is the connection's queue: nothing holds a second one), cut by
@@ -125,18 +121,25 @@ public final class ConnectionPipeline {
                     return Mono.empty();
                 });
 
+        // The outbound ends exactly when the close signal comes (or, if the socket failed, with RESET as the reason),
+        // so the close frame follows it, after the last frame the writer took: one subscription for both instead
+        // of a second one to the close signal held for the socket's whole life.
         // A reset socket is gone: there is no one to send a close frame to (and 1006 may not go on the wire). A
         // client that closed first (CLIENT_CLOSE: its close frame came in) was answered by the transport itself,
         // which also ends the TCP connection: nothing to send either, and no lingering close for it.
         // A peer that does not take the close frame (a slow consumer's full TCP window, a half-open peer) gets
         // the liveness timeout to do so; then the TCP connection is aborted, which ends the inbound side.
-        Mono<Void> closing = connection.closed()
-                .filter(reason -> reason != CloseReason.RESET && reason != CloseReason.CLIENT_CLOSE)
-                .flatMap(reason -> Mono.defer(() -> socket.close(reason))
-                        .timeout(node.settings().livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
-                        .onErrorResume(error -> Mono.empty())); // the socket may already be gone: nothing to close
+        Mono<Void> closing = Mono.defer(() -> {
+            CloseReason reason = connection.closeReason();
+            if (reason == null || reason == CloseReason.RESET || reason == CloseReason.CLIENT_CLOSE) {
+                return Mono.empty();
+            }
+            return socket.close(reason)
+                    .timeout(node.settings().livenessTimeout(), Mono.fromRunnable(socket::abort), timers)
+                    .onErrorResume(error -> Mono.empty()); // the socket may already be gone: nothing to close
+        });
 
-        return Mono.when(inbound, sending, closing);
+        return Mono.when(inbound, sending.then(closing));
     }
 
     private Flux<OutboundFrame> counted(Flux<OutboundFrame> timer) {
@@ -162,6 +165,14 @@ public final class ConnectionPipeline {
     /** Connections in this node's keep-alive wheels (all loops): zero once every connection terminated. */
     int keepAliveRegistrations() {
         return keepAlives.registered();
+    }
+
+    /** Why the inbound ended: the peer's close code once the frames completed (null: none came), or a failure. */
+    static CloseReason reasonOf(Integer closeCode, Throwable error) {
+        if (error != null) {
+            return classify(error);
+        }
+        return closeCode == null || closeCode == CloseReason.RESET.code() ? CloseReason.RESET : CloseReason.CLIENT_CLOSE;
     }
 
     private static CloseReason classify(Throwable error) {
