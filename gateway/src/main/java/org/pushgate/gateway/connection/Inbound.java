@@ -102,7 +102,12 @@ final class Inbound<F> extends Mono<Void> implements Subscription, CoreSubscribe
     public void onSubscribe(Subscription s) {
         if (Operators.validate(framesSubscription, s)) {
             framesSubscription = s;
-            drain(); // ask for the first frame (or cancel, if the pipeline ended meanwhile)
+            if (cancelled || error != null) {
+                // Ended before the frames were subscribed: the release may not have seen this subscription.
+                s.cancel();
+                return;
+            }
+            drain(); // ask for the first frame
         }
     }
 

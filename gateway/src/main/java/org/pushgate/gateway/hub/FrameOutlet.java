@@ -89,24 +89,21 @@ final class FrameOutlet extends Flux<OutboundFrame> implements Subscription {
         CoreSubscriber<? super OutboundFrame> to = actual;
         if (to != null && (waiting == null || waiting.size() == 0) && requested != 0
                 && WIP.compareAndSet(this, 0, 1)) {
-            // Nothing waits and nothing drains: straight to the subscriber. (Only this producer offers, so the
-            // queue is still empty now that the drain is ours.)
-            long wanted = requested;
-            if (wanted != 0 && !cancelled) {
-                if (wanted != Long.MAX_VALUE) {
-                    REQUESTED.decrementAndGet(this);
-                }
-                to.onNext(frame);
-                int missed = (int) WIP.getAndAdd(this, -1) - 1;
-                if (missed != 0) {
-                    loop(missed); // asked, cancelled or queued meanwhile (a reentrant emit): see to it now
-                }
-                return Emit.SENT;
+            // Nothing waits and nothing drains: straight to the subscriber. The demand seen above is still there: only
+            // a drain that delivers takes it, and with the queue empty (only this producer adds to it) none could.
+            if (cancelled) {
+                loop(1); // clears and lets go of the subscriber
+                return Emit.CANCELLED;
             }
-            // The demand was taken or the subscriber left since the check: queue it under the drain we hold.
-            Emit queued = enqueue(frame);
-            loop(1);
-            return queued;
+            if (requested != Long.MAX_VALUE) {
+                REQUESTED.decrementAndGet(this);
+            }
+            to.onNext(frame);
+            int missed = (int) WIP.getAndAdd(this, -1) - 1;
+            if (missed != 0) {
+                loop(missed); // asked, cancelled or queued meanwhile (a reentrant emit): see to it now
+            }
+            return Emit.SENT;
         }
         Emit queued = enqueue(frame);
         drain();

@@ -155,6 +155,33 @@ class InboundTest {
         assertThat(closed).isEmpty();
     }
 
+    /** The pipeline ends after the frames were subscribed but before their subscription came: it is cancelled on arrival. */
+    @Test
+    void aCancelBeforeTheFramesSubscriptionArrivesCancelsItWhenItDoes() {
+        AtomicReference<org.reactivestreams.Subscriber<? super String>> late = new AtomicReference<>();
+        AtomicInteger cancels = new AtomicInteger();
+        org.reactivestreams.Publisher<String> frames = late::set;
+        Inbound<String> inbound = new Inbound<>(Mono.empty(), frames, this::pendingHandler, Mono.just(1000),
+                ConnectionPipeline::reasonOf, closed::add);
+        reactor.core.Disposable pipeline = inbound.subscribe();
+        assertThat(late.get()).as("the frames were subscribed").isNotNull();
+
+        pipeline.dispose();
+        late.get().onSubscribe(new org.reactivestreams.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+                cancels.incrementAndGet();
+            }
+        });
+
+        assertThat(cancels.get()).isEqualTo(1);
+        assertThat(closed).isEmpty();
+    }
+
     @Test
     void aSecondSubscriberIsRefused() {
         Inbound<String> inbound = inbound(Mono.empty(), this::pendingHandler, Mono.just(1000));
