@@ -22,7 +22,9 @@
 #
 # Environment: WORKLOADS, SERVERS ("pushgate nchan floor"), ROUNDS (1; figures are medians over the rounds), DURATION
 # (10s: each fan-out's measured window; the storm holds 5 s), GATEWAY_PORT (18980), NCHAN_PORT (18990), FLOOR_PORT
-# (18995), FLOOR_WARMUP (1: unrecorded passes of the same workload the floor runs before its pass 1, as the
+# (18995), GEN_WARMUP (5s: each generator process first warms its own JIT for that long against a stand-in server
+# inside itself, --self-warmup, so that its compiler threads are not on the two cores in the measured window; the
+# server under test sees none of it; 0 for a cold generator, as before session 14), FLOOR_WARMUP (1: unrecorded passes of the same workload the floor runs before its pass 1, as the
 # gateway's own warm-up before readiness; 0 for a truly cold floor), JAVA_HOME and JAVA_OPTS (the gateway's JDK and JVM options, through ./gateway.sh; GATEWAY_AOT=off runs
 # without an AOT cache; the floor runs on the same JDK with FLOOR_JAVA_OPTS), QUIET_WAIT (seconds, 60: before each server start, wait at most this long for the shared machine to be
 # >= 80% idle; the load average and idle share are recorded with each pass either way), LABEL (a name for the run),
@@ -47,6 +49,7 @@ GATEWAY_PORT=${GATEWAY_PORT:-18980}
 NCHAN_PORT=${NCHAN_PORT:-18990}
 FLOOR_PORT=${FLOOR_PORT:-18995}
 FLOOR_WARMUP=${FLOOR_WARMUP:-1}
+GEN_WARMUP=${GEN_WARMUP:-5s}
 QUIET_WAIT=${QUIET_WAIT:-60}
 LABEL=${LABEL:-}
 OUT_DIR=${OUT_DIR:-$LOAD_DIR/results/versus-$(date +%Y%m%d-%H%M%S)${LABEL:+-$LABEL}}
@@ -153,7 +156,7 @@ run_pass() {   # server workload round pass idle_rss_kib
   idle=$(idle_pct)
   # shellcheck disable=SC2046 # the workload's options are words
   java ${LOAD_JAVA_OPTS:-} -jar "$JAR" $(workload_args "$w") --target "$server" --port "$port" \
-    --server-pid "$server_pid" --source-addresses "$source" --warmup 0 --channel "vs-$w-r$round-p$pass" --timeout 150s --quiet --no-html \
+    --server-pid "$server_pid" --source-addresses "$source" --warmup 0 ${GEN_WARMUP:+$([[ "$GEN_WARMUP" == 0 ]] || echo "--self-warmup $GEN_WARMUP")} --channel "vs-$w-r$round-p$pass" --timeout 150s --quiet --no-html \
     --out "$file" >"${file%.json}.txt" 2>&1 || rc=$?
   if [[ ! -s "$file" ]]; then
     echo "   $server $w pass $pass: no result (exit $rc), see ${file%.json}.txt" >&2

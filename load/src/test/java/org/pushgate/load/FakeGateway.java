@@ -32,6 +32,7 @@ final class FakeGateway implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final AtomicLong published = new AtomicLong();
+    private final AtomicLong upgrades = new AtomicLong();
     /** Per channel, as the gateway's streams: +1 per publish, offered in offset order. */
     private final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
     private final AtomicLong slowDisconnects = new AtomicLong();
@@ -112,6 +113,7 @@ final class FakeGateway implements AutoCloseable {
                                 return res.status(HttpResponseStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1").send();
                             }
                             QueryStringDecoder q = new QueryStringDecoder(req.uri());
+                            upgrades.incrementAndGet();
                             return res.sendWebsocket((in, out) -> socket(in, out,
                                     q.parameters().getOrDefault("channel", java.util.List.of())));
                         })
@@ -138,6 +140,16 @@ final class FakeGateway implements AutoCloseable {
                                 .sendString(Mono.just("{\"status\":\"UP\"}")))
                         .get("/actuator/prometheus", (req, res) -> res.sendString(Mono.fromSupplier(this::metrics))))
                 .bindNow(Duration.ofSeconds(10));
+    }
+
+    /** Publishes it accepted so far. */
+    long published() {
+        return published.get();
+    }
+
+    /** WebSocket upgrades it accepted so far. */
+    long upgrades() {
+        return upgrades.get();
     }
 
     int port() {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.pushgate.load.bench.NettyFloor;
 import org.pushgate.load.report.JsonCodec;
 import org.pushgate.load.worker.FailureCause;
 
@@ -212,6 +213,47 @@ class ScenariosAgainstFakeGatewayTest {
         assertThat(r.path("sockets").path("stillOpenAtEnd").asLong()).isEqualTo(10L);
         assertThat(check(r, "every half-finished socket closed by the gateway within the deadline").path("pass")
                 .asBoolean()).isFalse();
+    }
+
+    @Test
+    void aSelfWarmupRunsAgainstAStandInAndTheServerUnderTestSeesOnlyTheMeasuredRun() throws Exception {
+        gateway = new FakeGateway(0, 10_000, 4096);
+        JsonNode r = run(0, "fanout", "--connections", "20", "--publish-rate", "50", "--duration", "1s",
+                "--warmup", "0", "--self-warmup", "1s");
+        JsonNode w = r.path("selfWarmup");
+        assertThat(w.path("verdict").asString()).as("self-warm-up %s", w).isEqualTo("pass");
+        assertThat(w.path("rounds").asLong()).isEqualTo(1);
+        assertThat(w.path("upgrades").asLong()).isEqualTo(20);
+        // The stand-in spoke the gateway's protocol: its frames were read as messages (the warm-up's own delivery
+        // check passed above) and it wrote a frame per subscriber and publish.
+        assertThat(w.path("frames").asLong()).isGreaterThanOrEqualTo(20L * 40);
+        assertThat(gateway.upgrades()).isEqualTo(20);
+        assertThat(gateway.published()).isEqualTo(r.path("publish").path("ok").asLong()).isEqualTo(50);
+        assertThat(r.path("delivery").path("received").asLong()).isEqualTo(50L * 20);
+    }
+
+    @Test
+    void aSelfWarmupSpeaksNchansApiForTheOtherTargets() throws Exception {
+        try (NettyFloor.Running floor = NettyFloor.start(0, 2)) {
+            Path out = dir.resolve("floor.json");
+            int status = LoadGen.run(new String[] {"fanout", "--target", "floor", "--port", String.valueOf(floor.port()),
+                    "--quiet", "--no-html", "--connections", "10", "--publish-rate", "20", "--duration", "1s",
+                    "--warmup", "0", "--self-warmup", "1s", "--out", out.toString(), "--timeout", "60s"});
+            JsonNode r = JsonCodec.read(Files.readString(out));
+            assertThat(status).as("verdict %s", r.get("verdict")).isZero();
+            assertThat(r.path("selfWarmup").path("verdict").asString()).isEqualTo("pass");
+            assertThat(floor.upgrades()).as("the floor under test saw the measured run's upgrades only").isEqualTo(10);
+            assertThat(floor.frames()).isEqualTo(r.path("delivery").path("received").asLong()).isEqualTo(20L * 10);
+        }
+    }
+
+    @Test
+    void aSelfWarmupWithSeveralWorkerProcessesIsSkippedAndSaysWhy() throws Exception {
+        gateway = new FakeGateway(0, 10_000, 4096);
+        JsonNode r = run(0, "fanout", "--connections", "4", "--processes", "2", "--publish-rate", "10",
+                "--duration", "1s", "--warmup", "0", "--self-warmup", "1s");
+        assertThat(r.path("selfWarmup").path("skipped").asString()).contains("2 worker processes");
+        assertThat(gateway.upgrades()).isEqualTo(4);
     }
 
     @Test

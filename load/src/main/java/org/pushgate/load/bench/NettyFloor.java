@@ -1,11 +1,19 @@
 package org.pushgate.load.bench;
 
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.pushgate.load.client.Frames;
+import org.pushgate.load.report.JsonCodec;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -39,6 +47,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -52,7 +61,9 @@ import io.netty.util.AttributeKey;
  * server on this JVM and this Netty can do for Nchan's workloads, speaking Nchan's API so that the same generator
  * drives it unchanged ({@code --target floor}): subscribers on {@code ws://127.0.0.1:PORT/sub/{channel}}, publishes
  * as {@code POST /pub/{channel}} with the raw body (201 with subscribers, 202 without), every text frame one
- * message's body, {@code GET /health} 200.
+ * message's body, {@code GET /health} 200. For the generator's self-warm-up ({@code --self-warmup}, which runs a floor
+ * inside the generator, {@link #start}) it also speaks the part of the gateway's protocol that the fan-out uses:
+ * {@code /ws?channel=c}, {@code POST /api/publish} with the gateway's JSON body, frames in its message envelope.
  *
  * <p>Nothing a product needs and a floor does not: no protocol, no JSON, no authentication, no limits, no history,
  * no heartbeats or liveness, no metrics, no buffers of its own (Netty's outbound buffer only), no Reactor. Plain
@@ -71,6 +82,10 @@ public final class NettyFloor {
 
     /** Per channel: its subscribers grouped by event loop; each set is touched only on its loop. */
     private final Map<String, Map<EventLoop, Set<Channel>>> channels = new ConcurrentHashMap<>();
+    /** The gateway's per-channel offsets, for publishes in its protocol ({@code POST /api/publish}). */
+    private final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
+    private final LongAdder upgrades = new LongAdder();
+    private final LongAdder frames = new LongAdder();
 
     private NettyFloor() {
     }
@@ -82,6 +97,19 @@ public final class NettyFloor {
             System.err.println("usage: NettyFloor [port] [event loops 1..64]");
             System.exit(2);
         }
+        try (Running floor = start(port, loops)) {
+            System.out.printf("netty floor on 127.0.0.1:%d (%s, %d event loops)%n", floor.port(),
+                    floor.epoll ? "epoll" : "nio", loops);
+            floor.server.closeFuture().sync();
+        }
+    }
+
+    /**
+     * Starts a floor in this process on 127.0.0.1 (the generator's self-warm-up runs one: {@code --self-warmup}).
+     *
+     * @param port 0 for any free port
+     */
+    public static Running start(int port, int loops) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -102,11 +130,46 @@ public final class NettyFloor {
                         }
                     })
                     .bind("127.0.0.1", port).sync().channel();
-            System.out.printf("netty floor on 127.0.0.1:%d (%s, %d event loops)%n", port, epoll ? "epoll" : "nio", loops);
-            server.closeFuture().sync();
+            return new Running(floor, group, server, epoll);
         }
-        finally {
-            group.shutdownGracefully();
+        catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** A floor running in this process; closing it closes its sockets and its event loops. */
+    public static final class Running implements AutoCloseable {
+        private final NettyFloor floor;
+        private final EventLoopGroup group;
+        private final Channel server;
+        private final boolean epoll;
+
+        private Running(NettyFloor floor, EventLoopGroup group, Channel server, boolean epoll) {
+            this.floor = floor;
+            this.group = group;
+            this.server = server;
+            this.epoll = epoll;
+        }
+
+        public int port() {
+            return ((InetSocketAddress) server.localAddress()).getPort();
+        }
+
+        /** WebSocket upgrades answered so far. */
+        public long upgrades() {
+            return floor.upgrades.sum();
+        }
+
+        /** Message frames written to subscribers so far (as each loop's task starts its walk). */
+        public long frames() {
+            return floor.frames.sum();
+        }
+
+        @Override
+        public void close() {
+            server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
     }
 
@@ -140,6 +203,19 @@ public final class NettyFloor {
                 int subscribers = publish(path.substring(5), request.content());
                 answer(ctx, request, subscribers > 0 ? HttpResponseStatus.CREATED : HttpResponseStatus.ACCEPTED);
             }
+            else if (request.method() == HttpMethod.GET && path.equals("/ws")) {
+                String channel = new QueryStringDecoder(request.uri()).parameters().getOrDefault("channel", List.of(""))
+                        .get(0);
+                if (channel.isEmpty()) {
+                    answer(ctx, request, HttpResponseStatus.BAD_REQUEST);
+                }
+                else {
+                    subscribe(ctx, request, channel);
+                }
+            }
+            else if (request.method() == HttpMethod.POST && path.equals("/api/publish")) {
+                publishAsGateway(ctx, request);
+            }
             else if (request.method() == HttpMethod.GET && path.equals("/health")) {
                 answer(ctx, request, HttpResponseStatus.OK);
             }
@@ -167,6 +243,7 @@ public final class NettyFloor {
                 Set<Channel> mine = channels.computeIfAbsent(channel, c -> new ConcurrentHashMap<>())
                         .computeIfAbsent(socket.eventLoop(), loop -> new LinkedHashSet<>());
                 mine.add(socket);
+                upgrades.increment();
                 socket.closeFuture().addListener(closed -> mine.remove(socket));
             });
         }
@@ -182,9 +259,38 @@ public final class NettyFloor {
             // text, binary, pong: nothing to do
         }
 
+        /**
+         * The gateway's publish, as far as the generator's fan-out uses it: the body {@code {"channel":..,"data":..}}
+         * (as {@link Frames#publishBody} writes it), delivered as {@code {"op":"message","channel":..,"offset":n,
+         * "data":..}} with the channel's next offset; 200 with {@code {"subscribers":n}}, 400 for another body.
+         */
+        private void publishAsGateway(ChannelHandlerContext ctx, FullHttpRequest request) {
+            String body = request.content().toString(StandardCharsets.UTF_8);
+            String channel = Frames.stringField(body, "channel");
+            int data = Frames.valueStart(body, "data");
+            int end = body.lastIndexOf('}');
+            if (channel == null || channel.isEmpty() || data < 0 || end <= data) {
+                answer(ctx, request, HttpResponseStatus.BAD_REQUEST);
+                return;
+            }
+            long offset = offsets.computeIfAbsent(channel, c -> new AtomicLong()).incrementAndGet();
+            String frame = "{\"op\":\"message\",\"channel\":" + JsonCodec.write(channel) + ",\"offset\":" + offset
+                    + ",\"data\":" + body.substring(data, end) + "}";
+            int subscribers = publish(channel, Unpooled.wrappedBuffer(frame.getBytes(StandardCharsets.UTF_8)));
+            answer(ctx, request, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(("{\"subscribers\":" + subscribers + "}").getBytes(StandardCharsets.UTF_8)));
+        }
+
         private void answer(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status) {
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
-            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            answer(ctx, request, status, Unpooled.EMPTY_BUFFER);
+        }
+
+        private void answer(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, ByteBuf body) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            if (body.isReadable()) {
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            }
             if (HttpUtil.isKeepAlive(request)) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
                 ctx.writeAndFlush(response, ctx.voidPromise());
@@ -217,6 +323,7 @@ public final class NettyFloor {
         for (EventLoop loop : loops) {
             Runnable fanOut = () -> {
                 Set<Channel> subscribers = byLoop.get(loop);
+                frames.add(subscribers.size());
                 for (Channel subscriber : subscribers) {
                     subscriber.writeAndFlush(wire.duplicate(), subscriber.voidPromise());
                 }

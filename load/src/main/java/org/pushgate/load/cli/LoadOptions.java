@@ -2,6 +2,7 @@ package org.pushgate.load.cli;
 
 import static org.pushgate.load.cli.Scenario.CHANNELS;
 import static org.pushgate.load.cli.Scenario.CHURN;
+import static org.pushgate.load.cli.Scenario.CONNECT;
 import static org.pushgate.load.cli.Scenario.FANOUT;
 import static org.pushgate.load.cli.Scenario.LORIS;
 import static org.pushgate.load.cli.Scenario.SLOW;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
  * ({@link Only}).
  */
 @Command(sortOptions = false, usageHelpAutoWidth = true, showDefaultValues = false)
-public final class LoadOptions {
+public final class LoadOptions implements Cloneable {
 
     /** Beyond this many connections one process would reach the per-process open-files limit (20,000 here). */
     public static final int CONNECTIONS_PER_PROCESS = 18_000;
@@ -113,6 +114,17 @@ public final class LoadOptions {
     @Option(names = "--warmup", paramLabel = "D", converter = Converters.Millis.class,
             description = "warm-up before measuring, extended up to 3x until publish latency settles (default ${DEFAULT-VALUE} ms)")
     public long warmupMs;
+
+    @Only({CONNECT, FANOUT, CHANNELS})
+    @Option(names = "--self-warmup", paramLabel = "D", converter = Converters.Millis.class,
+            description = "before the run, the generator warms its own code for D: the same scenario, at most "
+                    + SelfWarmupLimits.CONNECTIONS + " connections, against a stand-in server inside the generator "
+                    + "(the JVM floor, speaking the target's protocol); the server under test sees none of it "
+                    + "(default ${DEFAULT-VALUE} ms: off)")
+    public long selfWarmupMs;
+
+    /** Set on the copy that runs the self-warm-up: nothing printed, nothing written. */
+    public boolean standIn;
 
     @Option(names = "--timeout", paramLabel = "D", converter = Converters.Millis.class,
             description = "hard limit for the whole run (default: computed from the others)")
@@ -330,6 +342,53 @@ public final class LoadOptions {
             this.scenario = scenario.id();
             scenario.applyDefaults(this);
         }
+    }
+
+    /** The bounds of --self-warmup's run. */
+    public static final class SelfWarmupLimits {
+        /** Connections at most: the stand-in's sockets are in the generator's process too (20,000 open files). */
+        public static final int CONNECTIONS = 4_000;
+
+        private SelfWarmupLimits() {
+        }
+    }
+
+    /**
+     * These options for the self-warm-up against a stand-in on 127.0.0.1:{@code port}: the same scenario and rates
+     * for --self-warmup, at most {@link SelfWarmupLimits#CONNECTIONS} connections, in this process, with no server pid,
+     * no output and a channel of its own.
+     */
+    public LoadOptions forSelfWarmup(int standInPort) {
+        LoadOptions w;
+        try {
+            w = (LoadOptions) clone();
+        }
+        catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+        w.standIn = true;
+        w.selfWarmupMs = 0;
+        w.host = "127.0.0.1";
+        w.port = standInPort;
+        w.connectPorts = List.of();
+        w.managementPort = 0;
+        w.serverLog = null;
+        w.path = target == org.pushgate.load.server.Target.PUSHGATE ? "/ws" : path;
+        w.connections = Math.min(connections, SelfWarmupLimits.CONNECTIONS);
+        w.totalConnections = w.connections;
+        w.channels = Math.max(1, Math.min(channels, w.connections));
+        w.processes = 1;
+        w.serverPid = 0;
+        w.durationMs = selfWarmupMs;
+        w.warmupMs = 0;
+        w.timeoutMs = 0;
+        w.timeoutMs = w.hardTimeoutMs();
+        w.channel = channel + "-self-warmup";
+        w.apiKey = null;
+        w.quiet = true;
+        w.noHtml = true;
+        w.out = null;
+        return w;
     }
 
     /** Parses a command line ({@code <scenario> [options]} or {@code worker <scenario> [options]}). */

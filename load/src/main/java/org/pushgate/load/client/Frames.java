@@ -185,7 +185,7 @@ public final class Frames {
     }
 
     /** Index of the first character of the value of {@code "key":}, or -1. */
-    static int valueStart(CharSequence frame, String key) {
+    public static int valueStart(CharSequence frame, String key) {
         int n = frame.length();
         int k = key.length();
         outer:

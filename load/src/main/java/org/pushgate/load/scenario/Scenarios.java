@@ -1,6 +1,7 @@
 package org.pushgate.load.scenario;
 
 import java.util.Locale;
+import java.util.Map;
 
 import org.pushgate.load.cli.LoadOptions;
 import org.pushgate.load.cli.Scenario;
@@ -16,7 +17,11 @@ public final class Scenarios {
         System.out.println("pushgate load: " + o.scenario + " against " + o.target.id() + " at ws://" + o.host + ":"
                 + o.port + o.target.subscriberUri(o.path, "{channel}").replace("%7B", "{").replace("%7D", "}")
                 + " (hard limit " + o.hardTimeoutMs() / 1000 + " s)");
+        Map<String, Object> selfWarmup = SelfWarmup.run(o);
         try (Run r = new Run(o)) {
+            if (selfWarmup != null) {
+                r.report.put("selfWarmup", selfWarmup);
+            }
             return switch (Scenario.valueOf(o.scenario.toUpperCase(Locale.ROOT))) {
                 case CONNECT -> ConnectScenario.run(r);
                 case FANOUT, CHANNELS -> FanoutScenario.run(r);
