@@ -322,17 +322,21 @@ public record GatewayProperties(
      * @param messages publishes per round to the channel every connection of the round subscribes to (the
      *                 fan-out), besides one publish to each connection's own channel
      * @param timeout the warm-up's bound: past it the node is ready whatever the warm-up did
+     * @param settle after each round, how long at most to wait for the JIT compilers to catch up (their compile time
+     *               under 5% of the wall clock); zero (the default): the rounds follow each other at once
      */
     public record Warmup(@DefaultValue("true") boolean enabled,
                          @DefaultValue("6") int rounds,
                          @DefaultValue("2000") int connections,
                          @DefaultValue("20") int messages,
-                         @DefaultValue("60s") Duration timeout) {
+                         @DefaultValue("60s") Duration timeout,
+                         @DefaultValue("0s") Duration settle) {
         public Warmup {
             requireRange("gateway.warmup.rounds", rounds, 1, 1000);
             requireRange("gateway.warmup.connections", connections, 1, 5000);
             requireRange("gateway.warmup.messages", messages, 0, 1000);
             requirePositive("gateway.warmup.timeout", timeout);
+            requireNonNegative("gateway.warmup.settle", settle);
         }
     }
 

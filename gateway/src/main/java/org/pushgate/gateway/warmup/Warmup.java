@@ -1,5 +1,7 @@
 package org.pushgate.gateway.warmup;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 import org.pushgate.gateway.auth.AuthMode;
 import org.pushgate.gateway.broker.Broker;
@@ -36,7 +40,10 @@ import reactor.core.scheduler.Schedulers;
  * server listens and before readiness turns to ACCEPTING_TRAFFIC; this one sends the node real traffic over loopback
  * ({@link WarmupTraffic}: WebSocket handshakes on both protocols, subscribes, publishes through the HTTP API, the
  * fan-out, closes), {@code gateway.warmup.rounds} times, so that the JIT compiles what the first real clients will
- * run. Meanwhile the {@code warmup} health indicator is OUT_OF_SERVICE (and Boot's own readinessState refuses traffic
+ * run. After each round it can wait, at most {@code gateway.warmup.settle} (off by default), until the JIT compilers have caught up: HotSpot
+ * raises the call counts that promote a method to its last tier (C2) in proportion to C2's queue, so rounds that
+ * follow each other at once leave hundreds of methods in the slower, profiling tier, to be compiled in the first real
+ * clients' time (docs/benchmarks.md, 10k). Meanwhile the {@code warmup} health indicator is OUT_OF_SERVICE (and Boot's own readinessState refuses traffic
  * until the runners are done, so {@code /actuator/health} and its readiness group answer 503; this indicator says why
  * and how far); after it, UP with what the warm-up did. It ends with one full GC, so that its garbage is not the first
  * clients' pause and G1 gives back the heap it grew for it. It never fails the start: past
@@ -59,7 +66,8 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
     enum Phase { PENDING, RUNNING, DONE, SKIPPED }
 
     /** What the health indicator shows. */
-    record Report(Phase phase, String reason, int rounds, WarmupTraffic.Tally tally, Duration took) {
+    /** What the health indicator shows; {@code settled}: the time spent waiting for the compilers between rounds. */
+    record Report(Phase phase, String reason, int rounds, WarmupTraffic.Tally tally, Duration took, Duration settled) {
         boolean ready() {
             return phase == Phase.DONE || phase == Phase.SKIPPED;
         }
@@ -71,7 +79,8 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
     private final IntSupplier openConnections;
     private final IntSupplier port;
     private final IntSupplier room;
-    private volatile Report report = new Report(Phase.PENDING, null, 0, WarmupTraffic.Tally.NONE, Duration.ZERO);
+    private volatile Report report = new Report(Phase.PENDING, null, 0, WarmupTraffic.Tally.NONE, Duration.ZERO,
+            Duration.ZERO);
     private volatile WarmupTraffic traffic;
     private volatile boolean closing;
 
@@ -103,7 +112,8 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
                 throw fatal;
             }
             // Never the start's failure: the node is ready without it.
-            report = new Report(Phase.DONE, "stopped: " + e, report.rounds(), report.tally(), report.took());
+            Report was = report;
+            report = new Report(Phase.DONE, "stopped: " + e, was.rounds(), was.tally(), was.took(), was.settled());
             log.warn("warm-up stopped; the node is ready without the rest of it", e);
         }
     }
@@ -145,7 +155,8 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         int baseline = openConnections.getAsInt();
         WarmupTraffic.Tally total = WarmupTraffic.Tally.NONE;
         int rounds = 0;
-        report = new Report(Phase.RUNNING, null, 0, total, Duration.ZERO);
+        long settledMs = 0;
+        report = new Report(Phase.RUNNING, null, 0, total, Duration.ZERO, Duration.ZERO);
         log.info("warm-up: {} rounds of {} connections and {} publishes against port {}, at most {} s; not ready until it ends "
                 + "(gateway.warmup.*)", settings.rounds(), connections, connections + settings.messages(),
                 listening, settings.timeout().toSeconds());
@@ -162,8 +173,13 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
                 WarmupTraffic.Tally tally = client.round(own, shared, settings.messages(), Duration.ofNanos(left));
                 total = total.plus(tally);
                 rounds++;
-                log.debug("warm-up round {}: {} in {} ms", rounds, tally, (System.nanoTime() - roundStart) / 1_000_000);
-                report = new Report(Phase.RUNNING, null, rounds, total, Duration.ofNanos(System.nanoTime() - start));
+                long roundMs = (System.nanoTime() - roundStart) / 1_000_000;
+                long waitMs = Math.min(settings.settle().toMillis(), Math.max(0, (endAt - System.nanoTime()) / 1_000_000));
+                long waited = settle(COMPILE_MILLIS, waitMs, this::pause);
+                settledMs += waited;
+                log.debug("warm-up round {}: {} in {} ms, then {} ms for the compilers", rounds, tally, roundMs, waited);
+                report = new Report(Phase.RUNNING, null, rounds, total, Duration.ofNanos(System.nanoTime() - start),
+                        Duration.ofMillis(settledMs));
             }
         } catch (RuntimeException e) {
             reason = "stopped: " + e;
@@ -183,15 +199,15 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         // collection shrinks the heap to -XX:MaxHeapFreeRatio): an idle node's RSS is close to what it was before.
         System.gc();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        report = new Report(Phase.DONE, reason, rounds, total, took);
-        log.info("warm-up done in {} ms: {} rounds, {} connections ({} failed), {} publishes ({} failed), {} of {} deliveries{}{}",
-                took.toMillis(), rounds, total.opened(), total.failed(), total.published(), total.publishFailed(),
+        report = new Report(Phase.DONE, reason, rounds, total, took, Duration.ofMillis(settledMs));
+        log.info("warm-up done in {} ms ({} of them waiting for the compilers): {} rounds, {} connections ({} failed), {} publishes ({} failed), {} of {} deliveries{}{}",
+                took.toMillis(), settledMs, rounds, total.opened(), total.failed(), total.published(), total.publishFailed(),
                 total.delivered(), total.expected(), reason == null ? "" : "; " + reason,
                 total.lastFailure() == null ? "" : "; last failure: " + total.lastFailure());
     }
 
     private void skip(String why) {
-        report = new Report(Phase.SKIPPED, why, 0, WarmupTraffic.Tally.NONE, Duration.ZERO);
+        report = new Report(Phase.SKIPPED, why, 0, WarmupTraffic.Tally.NONE, Duration.ZERO, Duration.ZERO);
         log.info("warm-up skipped: {}", why);
     }
 
@@ -252,6 +268,48 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         return token.serialize();
     }
 
+    /** The JIT's accumulated compile time in ms (all compiler threads), or -1 when this JVM does not tell. */
+    private static final LongSupplier COMPILE_MILLIS = compileMillis(ManagementFactory.getCompilationMXBean());
+    /** The settle wait's slice, and the compile time per slice under which the compilers count as caught up (5%). */
+    static final long SETTLE_SLICE_MS = 250;
+    static final long SETTLE_QUIET_MS = SETTLE_SLICE_MS / 20;
+
+    private static LongSupplier compileMillis(CompilationMXBean jit) {
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return () -> -1;
+        }
+        return jit::getTotalCompilationTime;
+    }
+
+    /**
+     * Waits in slices of {@link #SETTLE_SLICE_MS} until one slice saw less than {@link #SETTLE_QUIET_MS} of compile
+     * time, or {@code maxMs} passed, or the context closes.
+     *
+     * @return the milliseconds waited (0 when {@code maxMs} is 0 or the JVM does not report its compile time)
+     */
+    long settle(LongSupplier compileMillis, long maxMs, LongConsumer sleep) {
+        long before = compileMillis.getAsLong();
+        if (maxMs <= 0 || before < 0) {
+            return 0;
+        }
+        long waited = 0;
+        while (waited < maxMs && !closing) {
+            long slice = Math.min(SETTLE_SLICE_MS, maxMs - waited);
+            sleep.accept(slice);
+            waited += slice;
+            long now = compileMillis.getAsLong();
+            if (now - before < SETTLE_QUIET_MS * slice / SETTLE_SLICE_MS) {
+                break;
+            }
+            before = now;
+        }
+        return waited;
+    }
+
+    private void pause(long millis) {
+        Mono.delay(Duration.ofMillis(millis)).block();
+    }
+
     /** Waits (bounded) until the node has released the warm-up's connections; on the start-up thread, like all of run(). */
     private void awaitReleased(int baseline) {
         long until = System.nanoTime() + RELEASE_WAIT.toNanos();
@@ -287,6 +345,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
             details.put("deliveries", r.tally().delivered());
             details.put("deliveriesExpected", r.tally().expected());
             details.put("millis", r.took().toMillis());
+            details.put("settleMillis", r.settled().toMillis());
             if (r.tally().lastFailure() != null) {
                 details.put("lastFailure", r.tally().lastFailure());
             }

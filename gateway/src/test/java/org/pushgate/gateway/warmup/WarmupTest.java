@@ -53,11 +53,15 @@ class WarmupTest {
             context = new SpringApplicationBuilder(GatewayApplication.class).registerShutdownHook(false)
                     .run("--server.port=" + port, "--gateway.warmup.enabled=true", "--gateway.warmup.rounds=" + ROUNDS,
                             "--gateway.warmup.connections=" + CONNECTIONS, "--gateway.warmup.messages=" + MESSAGES,
+                            "--gateway.warmup.settle=1s",
                             "--management.endpoint.health.show-components=always");
             Warmup.Report report = context.getBean(Warmup.class).report();
             assertThat(report.phase()).isEqualTo(Warmup.Phase.DONE);
             assertThat(report.reason()).isNull();
             assertThat(report.rounds()).isEqualTo(ROUNDS);
+            assertThat(report.settled()).as("the waits for the compilers, each at most gateway.warmup.settle")
+                    .isLessThanOrEqualTo(Duration.ofSeconds(ROUNDS));
+            assertThat(context.getBean(Warmup.class).details()).containsEntry("settleMillis", report.settled().toMillis());
             WarmupTraffic.Tally tally = report.tally();
             assertThat(tally.opened()).isEqualTo(ROUNDS * CONNECTIONS);
             assertThat(tally.failed()).isZero();
