@@ -64,7 +64,8 @@ import reactor.netty.http.server.HttpServer;
  * number, as Reactor Netty's would be, but counted here).
  *
  * <p>Order on the socket is kept: while its own answer is pending (a broker that answers later, as Redis does) it
- * holds what else comes in, stops reading, and goes on in order once the answer is written; a request it hands on
+ * holds what else comes in (on a socket that reads on demand, as Reactor Netty's do, at most what the one read it
+ * asks for when it publishes brings), stops reading, and goes on in order once the answer is written; a request it hands on
  * waits for nothing of its own. It owns per request only the kept contents and the held messages, released when
  * handed on, answered, or when the socket closes or the handler leaves the pipeline (a WebSocket upgrade, on its
  * 101). Everything runs on the socket's event loop; a broker's answer from another thread is brought back to it.
@@ -218,6 +219,13 @@ final class DirectPublish extends ChannelDuplexHandler {
         state = State.ANSWERING;
         shared.served.increment();
         requests++;
+        if (keepAlive && !ctx.channel().config().isAutoRead()) {
+            // The next request's read is asked for now, while this read is still under way, so epoll keeps the
+            // socket's read interest: asked for only once an answer that comes later is written, it is cleared at
+            // the end of this read and set again then, two epoll_ctl calls a request (docs/benchmarks.md, 10k). What
+            // that read brings before the answer is held (hold), and then nothing more is read until it is written.
+            ctx.read();
+        }
         Answer answer = new Answer(ctx);
         shared.publisher.publish(parsed.channel(), parsed.data()).subscribe(answer, answer::failed, answer);
     }

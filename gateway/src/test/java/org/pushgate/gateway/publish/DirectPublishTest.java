@@ -19,6 +19,8 @@ import org.pushgate.gateway.protocol.ChannelNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -176,6 +178,36 @@ class DirectPublishTest {
         assertThat((Object) channel.readInbound()).as("then it goes on, in order").isSameAs(next);
         assertThat((Object) channel.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat(channel.config().isAutoRead()).as("reading again").isTrue();
+    }
+
+    @Test
+    void onASocketThatReadsOnDemandTheNextReadIsAskedForWhenItPublishesAndNothingMoreUntilItAnswers() {
+        int[] reads = {0};
+        EmbeddedChannel onDemand = new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void read(ChannelHandlerContext ctx) {
+                reads[0]++;
+                ctx.read();
+            }
+        }, new DirectPublish(new DirectPublish.Shared(new ApiAccessFilter(KEY),
+                new Publisher(later, new ChannelNames(64), 64, 3, 10), new PublishTimers(registry),
+                new java.util.concurrent.atomic.LongAdder())));
+        onDemand.config().setAutoRead(false); // as Reactor Netty's sockets
+        reads[0] = 0;
+
+        onDemand.writeInbound(head("/api/publish", true), last("{\"channel\":\"c\",\"data\":1}"));
+        assertThat(reads[0]).as("the next request's read, asked for while this one's is under way").isEqualTo(1);
+        HttpRequest next = head("/api/history", true);
+        onDemand.writeInbound(next, LastHttpContent.EMPTY_LAST_CONTENT); // what that read brought
+        assertThat((Object) onDemand.readInbound()).as("held behind the pending answer").isNull();
+        assertThat(reads[0]).as("nothing more read while the answer is pending").isEqualTo(1);
+
+        pending.poll().tryEmitValue(new Published(new StreamPosition(1, "e"), 0));
+        ((FullHttpResponse) onDemand.readOutbound()).release();
+        assertThat((Object) onDemand.readInbound()).as("then it goes on, in order").isSameAs(next);
+        assertThat((Object) onDemand.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(reads[0]).as("handed on: Reactor Netty asks for what follows").isEqualTo(1);
+        onDemand.finishAndReleaseAll();
     }
 
     @Test
