@@ -65,8 +65,8 @@ import reactor.netty.http.server.HttpServer;
  *
  * <p>Order on the socket is kept: while its own answer is pending (a broker that answers later, as Redis does) it
  * holds what else comes in (on a socket that reads on demand, as Reactor Netty's do, at most what the one read it
- * asks for when it publishes brings), stops reading, and goes on in order once the answer is written; a request it hands on
- * waits for nothing of its own. It owns per request only the kept contents and the held messages, released when
+ * asks for when it publishes brings), stops reading, and goes on in order once the answer is written; a request it
+ * hands on waits for nothing of its own. It owns per request only the kept contents and the held messages, released when
  * handed on, answered, or when the socket closes or the handler leaves the pipeline (a WebSocket upgrade, on its
  * 101). Everything runs on the socket's event loop; a broker's answer from another thread is brought back to it.
  */

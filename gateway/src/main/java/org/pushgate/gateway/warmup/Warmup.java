@@ -40,11 +40,11 @@ import reactor.core.scheduler.Schedulers;
  * server listens and before readiness turns to ACCEPTING_TRAFFIC; this one sends the node real traffic over loopback
  * ({@link WarmupTraffic}: WebSocket handshakes on both protocols, subscribes, publishes through the HTTP API, the
  * fan-out, closes), {@code gateway.warmup.rounds} times, so that the JIT compiles what the first real clients will
- * run. After each round it can wait, at most {@code gateway.warmup.settle} (off by default), until the JIT compilers have caught up: HotSpot
- * raises the call counts that promote a method to its last tier (C2) in proportion to C2's queue, so rounds that
- * follow each other at once leave hundreds of methods in the slower, profiling tier, to be compiled in the first real
- * clients' time (docs/benchmarks.md, 10k). Meanwhile the {@code warmup} health indicator is OUT_OF_SERVICE (and Boot's own readinessState refuses traffic
- * until the runners are done, so {@code /actuator/health} and its readiness group answer 503; this indicator says why
+ * run. After each round it can wait, at most {@code gateway.warmup.settle} (off by default), until the JIT
+ * compilers have caught up: HotSpot raises the call counts that promote a method to its last tier (C2) in proportion
+ * to C2's queue, so rounds that follow each other at once leave methods in the slower, profiling tier, to be compiled
+ * in the first real clients' time (docs/benchmarks.md, 10k). Meanwhile the {@code warmup} health indicator is
+ * OUT_OF_SERVICE (and Boot's own readinessState refuses traffic until the runners are done, so {@code /actuator/health} and its readiness group answer 503; this indicator says why
  * and how far); after it, UP with what the warm-up did. It ends with one full GC, so that its garbage is not the first
  * clients' pause and G1 gives back the heap it grew for it. It never fails the start: past
  * {@code gateway.warmup.timeout}, or when it cannot authenticate to its own node, the node is ready without it and
@@ -65,7 +65,6 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
 
     enum Phase { PENDING, RUNNING, DONE, SKIPPED }
 
-    /** What the health indicator shows. */
     /** What the health indicator shows; {@code settled}: the time spent waiting for the compilers between rounds. */
     record Report(Phase phase, String reason, int rounds, WarmupTraffic.Tally tally, Duration took, Duration settled) {
         boolean ready() {
@@ -200,8 +199,9 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         System.gc();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         report = new Report(Phase.DONE, reason, rounds, total, took, Duration.ofMillis(settledMs));
-        log.info("warm-up done in {} ms ({} of them waiting for the compilers): {} rounds, {} connections ({} failed), {} publishes ({} failed), {} of {} deliveries{}{}",
-                took.toMillis(), settledMs, rounds, total.opened(), total.failed(), total.published(), total.publishFailed(),
+        log.info("warm-up done in {} ms ({} of them waiting for the compilers): {} rounds, {} connections ({} failed), "
+                + "{} publishes ({} failed), {} of {} deliveries{}{}", took.toMillis(), settledMs, rounds,
+                total.opened(), total.failed(), total.published(), total.publishFailed(),
                 total.delivered(), total.expected(), reason == null ? "" : "; " + reason,
                 total.lastFailure() == null ? "" : "; last failure: " + total.lastFailure());
     }
@@ -288,8 +288,11 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
      * @return the milliseconds waited (0 when {@code maxMs} is 0 or the JVM does not report its compile time)
      */
     long settle(LongSupplier compileMillis, long maxMs, LongConsumer sleep) {
+        if (maxMs <= 0) {
+            return 0;
+        }
         long before = compileMillis.getAsLong();
-        if (maxMs <= 0 || before < 0) {
+        if (before < 0) {
             return 0;
         }
         long waited = 0;
@@ -306,6 +309,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
         return waited;
     }
 
+    /** The start-up thread's waits (never an event loop's: {@link #warmUp} skips itself there). */
     private void pause(long millis) {
         Mono.delay(Duration.ofMillis(millis)).block();
     }
@@ -314,7 +318,7 @@ public final class Warmup implements ApplicationRunner, DisposableBean {
     private void awaitReleased(int baseline) {
         long until = System.nanoTime() + RELEASE_WAIT.toNanos();
         while (openConnections.getAsInt() > baseline && System.nanoTime() < until && !closing) {
-            Mono.delay(Duration.ofMillis(20)).block();
+            pause(20);
         }
     }
 

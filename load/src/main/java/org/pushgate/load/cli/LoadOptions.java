@@ -354,11 +354,11 @@ public final class LoadOptions implements Cloneable {
     }
 
     /**
-     * These options for the self-warm-up against a stand-in on 127.0.0.1:{@code port}: the same scenario and rates
-     * for --self-warmup, at most {@link SelfWarmupLimits#CONNECTIONS} connections, in this process, with no server pid,
-     * no output and a channel of its own.
+     * These options for one round of the self-warm-up against a stand-in on 127.0.0.1:{@code port}: the same scenario
+     * and rates for {@code durationMs}, at most {@link SelfWarmupLimits#CONNECTIONS} connections, in this process, with
+     * no server pid, no output and a channel of its own.
      */
-    public LoadOptions forSelfWarmup(int standInPort) {
+    public LoadOptions forSelfWarmup(int standInPort, long durationMs) {
         LoadOptions w;
         try {
             w = (LoadOptions) clone();
@@ -379,9 +379,9 @@ public final class LoadOptions implements Cloneable {
         w.channels = Math.max(1, Math.min(channels, w.connections));
         w.processes = 1;
         w.serverPid = 0;
-        w.durationMs = selfWarmupMs;
+        w.durationMs = durationMs;
         w.warmupMs = 0;
-        w.timeoutMs = 0;
+        w.timeoutMs = 0; // then computed from the others
         w.timeoutMs = w.hardTimeoutMs();
         w.channel = channel + "-self-warmup";
         w.apiKey = null;

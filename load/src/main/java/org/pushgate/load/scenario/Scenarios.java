@@ -22,13 +22,7 @@ public final class Scenarios {
             if (selfWarmup != null) {
                 r.report.put("selfWarmup", selfWarmup);
             }
-            return switch (Scenario.valueOf(o.scenario.toUpperCase(Locale.ROOT))) {
-                case CONNECT -> ConnectScenario.run(r);
-                case FANOUT, CHANNELS -> FanoutScenario.run(r);
-                case CHURN -> ChurnScenario.run(r);
-                case SLOW -> SlowScenario.run(r);
-                case LORIS -> LorisScenario.run(r);
-            };
+            return dispatch(r);
         }
         catch (RuntimeException e) {
             System.err.println("error: the run failed: " + e);
@@ -37,5 +31,16 @@ public final class Scenarios {
             }
             return 3;
         }
+    }
+
+    /** Runs the scenario of {@code r}'s options; its exit status. */
+    static int dispatch(Run r) {
+        return switch (Scenario.valueOf(r.o.scenario.toUpperCase(Locale.ROOT))) {
+            case CONNECT -> ConnectScenario.run(r);
+            case FANOUT, CHANNELS -> FanoutScenario.run(r);
+            case CHURN -> ChurnScenario.run(r);
+            case SLOW -> SlowScenario.run(r);
+            case LORIS -> LorisScenario.run(r);
+        };
     }
 }

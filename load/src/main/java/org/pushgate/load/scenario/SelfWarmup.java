@@ -73,14 +73,11 @@ final class SelfWarmup {
         PrintStream console = System.out;
         int status;
         try (NettyFloor.Running standIn = NettyFloor.start(0, 2)) {
-            LoadOptions w = o.forSelfWarmup(standIn.port());
             // Paths run once per connection (the handshake, the subscribe) reach the JIT's last tier after some
             // thousands of calls: up to three rounds, for as many connections as the run has (at most 12,000).
-            int rounds = (int) Math.min(MAX_ROUNDS, Math.max(1, (Math.min(o.connections, MAX_ROUNDS * w.connections)
-                    + w.connections - 1) / w.connections));
-            w.durationMs = Math.max(1_000, o.selfWarmupMs / rounds);
-            w.timeoutMs = 0;
-            w.timeoutMs = w.hardTimeoutMs();
+            int perRound = Math.min(o.connections, LoadOptions.SelfWarmupLimits.CONNECTIONS);
+            int rounds = Math.min(MAX_ROUNDS, Math.max(1, (o.connections + perRound - 1) / perRound));
+            LoadOptions w = o.forSelfWarmup(standIn.port(), Math.max(1_000, o.selfWarmupMs / rounds));
             done.put("rounds", rounds);
             done.put("connectionsPerRound", w.connections);
             status = 0;
@@ -89,12 +86,7 @@ final class SelfWarmup {
             try {
                 for (int i = 0; i < rounds; i++) {
                     try (Run r = new Run(w)) {
-                        int s = switch (o.scenario) {
-                            case "connect" -> ConnectScenario.run(r);
-                            case "fanout", "channels" -> FanoutScenario.run(r);
-                            default -> throw new IllegalArgumentException("--self-warmup runs connect, fanout and channels only");
-                        };
-                        status = Math.max(status, s);
+                        status = Math.max(status, Scenarios.dispatch(r)); // --self-warmup: connect, fanout, channels
                     }
                 }
             }
