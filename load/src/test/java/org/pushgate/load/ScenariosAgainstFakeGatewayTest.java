@@ -72,8 +72,10 @@ class ScenariosAgainstFakeGatewayTest {
     @Test
     void fanoutDeliversEveryMessageToEverySubscriberAndMeasuresLatency() throws Exception {
         gateway = new FakeGateway(0, 10_000, 4096);
+        long before = System.currentTimeMillis();
         JsonNode r = run(0, "fanout", "--connections", "20", "--publish-rate", "50", "--duration", "1s",
                 "--warmup", "1s");
+        long after = System.currentTimeMillis();
         JsonNode delivery = r.path("delivery");
         assertThat(delivery.path("expected").asLong()).isEqualTo(50L * 20);
         assertThat(delivery.path("received").asLong()).isEqualTo(50L * 20);
@@ -82,6 +84,8 @@ class ScenariosAgainstFakeGatewayTest {
         assertThat(lat.path("p99Ms").asDouble()).isPositive();
         assertThat(r.path("server").path("before").has("connectionsActive")).isTrue();
         assertThat(r.path("series").isEmpty()).isFalse();
+        // The series' time base, to line it up with a server's logs (load/tail-vs-gc.sh).
+        assertThat(r.path("seriesStartEpochMs").asLong()).isBetween(before, after);
     }
 
     @Test

@@ -31,6 +31,8 @@ final class Run implements AutoCloseable {
     final ServerProbe probe;
     final CpuMeter cpu = new CpuMeter();
     final long startNanos = System.nanoTime();
+    /** The wall-clock time of {@link #startNanos}: the series' t = 0, to line it up with a server's own logs. */
+    final long startEpochMillis = System.currentTimeMillis();
     final long deadlineNanos;
     final List<String> sources;
     final int processes;
@@ -224,6 +226,7 @@ final class Run implements AutoCloseable {
     int finish() {
         if (progress != null) {
             progress.close();
+            report.put("seriesStartEpochMs", startEpochMillis);
             report.put("series", progress.series());
         }
         Map<String, Object> gen = new LinkedHashMap<>();
