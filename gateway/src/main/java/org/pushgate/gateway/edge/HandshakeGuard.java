@@ -26,7 +26,7 @@ import io.netty.util.concurrent.ScheduledFuture;
  * <pre>
  *   accept --(head)--> READING_BODY --(last content)--> SERVING --(response end)--> IDLE --(next head)--> ...
  *      |                                                    ^
- *      +--(upgrade head)--> UPGRADING --(any answer)--------+     (101: done, the guard removes itself)
+ *      +--(upgrade head)--> UPGRADING --(any answer)--------+     (101 written out: done, the guard removes itself)
  *
  *   AWAITING_HEAD, UPGRADING: gateway.limits.handshake-timeout from accept (the first request) or from the head
  *   READING_BODY:             gateway.limits.handshake-timeout from the head (a body that trickles in)
@@ -113,11 +113,18 @@ final class HandshakeGuard extends ChannelDuplexHandler {
         if (msg instanceof HttpResponse response) {
             HttpResponseStatus status = response.status();
             if (status.code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-                // A WebSocket from now on: its liveness probe owns its deadlines, and its frames never pass here.
-                cancel();
+                // A WebSocket once the 101 is out: its liveness probe owns its deadlines from then on, and its frames
+                // never pass here. Until the 101 has left (a peer that takes no bytes keeps it in the socket), the
+                // handshake deadline still runs: nothing else would ever close such a socket.
                 leavePending();
-                ctx.write(msg, promise);
-                ctx.pipeline().remove(this);
+                ChannelPromise written = promise.unvoid();
+                written.addListener(future -> {
+                    if (future.isSuccess() && !ctx.isRemoved()) {
+                        cancel();
+                        ctx.pipeline().remove(this);
+                    }
+                });
+                ctx.write(msg, written);
                 return;
             }
             if (status.codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {

@@ -2,6 +2,7 @@ package org.pushgate.gateway.transport;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import org.pushgate.gateway.admission.Admission;
@@ -21,7 +22,7 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
-import reactor.core.Disposable;
+import io.netty.util.concurrent.ScheduledFuture;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
@@ -120,9 +121,13 @@ final class WebSocketEndpoint implements HttpHandler {
         String token = BearerToken.parse(request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         // Whatever happens to the handshake, a ticket no pipeline took is returned: at the deadline, or when the
         // upgrade ends without one. giveUp() and the pipeline's start() race by compare-and-set on the ticket, so
-        // exactly one of them wins: a pipeline that starts after the give-up drops its socket.
-        Disposable handshakeDeadline = Mono.delay(handshakeTimeout).subscribe(elapsed -> ticket.giveUp());
+        // exactly one of them wins: a pipeline that starts after the give-up drops its socket. The deadline is a
+        // task on the socket's own event loop (this thread): arming and cancelling it wakes no other thread.
+        ScheduledFuture<?> handshakeDeadline = ((Connection) nativeRequest).channel().eventLoop()
+                .schedule(ticket::giveUp, handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS);
         return nativeResponse.sendWebsocket((in, out) -> {
+                    // Upgraded: from here the pipeline's start() decides the ticket, not the deadline.
+                    handshakeDeadline.cancel(false);
                     // The handshake is done and what the connection needs was copied out above: drop the
                     // request and response headers Reactor Netty would otherwise keep for the socket's life.
                     nativeRequest.requestHeaders().clear();
@@ -132,7 +137,7 @@ final class WebSocketEndpoint implements HttpHandler {
                     return protocol == null ? connections.serve(socket, ticket) : connections.serve(socket, ticket, protocol);
                 }, spec)
                 .doFinally(signal -> {
-                    handshakeDeadline.dispose();
+                    handshakeDeadline.cancel(false);
                     ticket.giveUp(); // a no-op once a pipeline took the ticket
                 });
     }

@@ -129,6 +129,21 @@ class HandshakeGuardTest {
     }
 
     @Test
+    void aWebSocketWhose101NeverLeavesIsClosedAtTheHandshakeDeadline() throws Exception {
+        accept();
+        send(UPGRADE);
+        ReferenceCountUtil.release(channel.readInbound());
+        // Written but never flushed: the 101 waits in the socket, as for a peer that takes no bytes.
+        channel.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
+
+        assertThat(pending.pending()).as("answered: no longer a pending handshake").isZero();
+        assertThat(channel.pipeline().get(HandshakeGuard.NAME)).as("still guarding until the 101 is out").isNotNull();
+        advance(HANDSHAKE);
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(failures.count(Reason.HANDSHAKE_TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
     void anUpgradeNotAnsweredWithinTheDeadlineIsClosed() throws Exception {
         accept();
         send(UPGRADE);
