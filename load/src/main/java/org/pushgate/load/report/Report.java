@@ -70,6 +70,11 @@ public final class Report {
         return checks.stream().allMatch(Check::pass);
     }
 
+    /** The names of the checks that failed, in the order they were made. */
+    public List<String> failedChecks() {
+        return checks.stream().filter(c -> !c.pass()).map(Check::name).toList();
+    }
+
     /** The result as the JSON tree that is written (and rendered). */
     JsonNode finish() {
         root.put("finishedAt", LocalDateTime.now().withNano(0).toString());

@@ -43,6 +43,17 @@ class ReportRenderingTest {
     }
 
     @Test
+    void theFailedChecksAreNamedInTheOrderTheyWereMade() {
+        Report report = new Report("fanout");
+        report.check("publish rate kept (1)", false, "asked 150/s, kept 120/s");
+        report.check("every connection established", true, "1000 / 1000");
+        report.check("no frame lost", false, "3 missing");
+        assertThat(report.pass()).isFalse();
+        assertThat(report.failedChecks()).containsExactly("publish rate kept (1)", "no frame lost");
+        assertThat(new Report("connect").failedChecks()).isEmpty();
+    }
+
+    @Test
     void thePercentileScaleSpacesNinesEvenly() {
         assertThat(SvgChart.percentileX(0)).isEqualTo(0.0);
         assertThat(SvgChart.percentileX(90)).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
