@@ -17,8 +17,10 @@
 # own warm-up before readiness, gateway.warmup.*, is part of its start: JAVA_OPTS=-Dgateway.warmup.enabled=false
 # turns it off). Per pass: the server's CPU
 # seconds from /proc/PID/stat over the measured window (fan-out: publishing and draining; storm: the ramp), p50/p99
-# (publish-to-receive; storm: the handshake), connections/s, and RSS per idle connection (storm, cold pass: the
-# server's RSS growth from idle, after a forced GC in the JVM). Nchan's CPU and RSS are its one worker process'.
+# (publish-to-receive; storm: the handshake), connections/s, and RSS per connection (storm: the
+# server's RSS growth from idle over the open connections, after a forced GC in the JVM: heap the ramp made the JVM
+# commit counts too, so it is not docs/benchmarks.md section 1's idle figure). Nchan's CPU and RSS are its one
+# worker process'.
 #
 # Environment: WORKLOADS, SERVERS ("pushgate nchan floor"), ROUNDS (1; figures are medians over the rounds), DURATION
 # (10s: each fan-out's measured window; the storm holds 5 s), GATEWAY_PORT (18980), NCHAN_PORT (18990), FLOOR_PORT
@@ -232,14 +234,14 @@ jq -s --arg name "$LABEL" --argjson elapsed "$elapsed" --arg cores "$(nproc)" '
 
 jq -r '
   def f: if . == null then "-" elif (. | type) == "number" and . >= 100 then (. | round | tostring) else tostring end;
-  "| workload | pass | work done: deliveries or connections (gw / nchan) | server CPU s (gw / nchan = ratio) | CPU us per op (gw / nchan = ratio) | p50 ms (gw / nchan) | p99 ms (gw / nchan = ratio) | conn/s (gw / nchan = ratio) | RSS B/conn (gw / nchan) | load avg |",
+  "| workload | pass | work done: deliveries or connections (gw / nchan) | server CPU s (gw / nchan = ratio) | CPU us per op (gw / nchan = ratio) | p50 ms (gw / nchan) | p99 ms (gw / nchan = ratio) | conn/s (gw / nchan = ratio) | RSS growth B/conn from idle (gw / nchan) | load avg |",
   "|---|---|---|---|---|---|---|---|---|---|",
   (.rows[] | "| \(.workload) | \(.pass) | \(.pushgate.operations | f) / \(.nchan.operations | f) | \(.pushgate.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.ratio.cpu | f)x | \(.pushgate.cpuMicrosPerOp | f) / \(.nchan.cpuMicrosPerOp | f) = \(.ratio.cpuPerOp | f)x | \(.pushgate.p50Ms | f) / \(.nchan.p50Ms | f) | \(.pushgate.p99Ms | f) / \(.nchan.p99Ms | f) = \(.ratio.p99 | f)x | \(.pushgate.connectPerSec | f) / \(.nchan.connectPerSec | f) = \(.ratio.connectPerSec | f)x | \(.pushgate.rssPerConnBytes | f) / \(.nchan.rssPerConnBytes | f) | \(.pushgate.loadAverage | f) / \(.nchan.loadAverage | f) |"),
   "",
   (if any(.rows[]; .floor.rounds > 0) then
     "The JVM floor (plain Netty, Nchan'"'"'s API): floor / Nchan, and gateway / floor",
     "",
-    "| workload | pass | floor CPU s (floor / nchan = ratio) | CPU us per op: floor (floor / nchan; gw / floor) | p99 ms: floor (floor / nchan; gw / floor) | conn/s floor | RSS B/conn floor |",
+    "| workload | pass | floor CPU s (floor / nchan = ratio) | CPU us per op: floor (floor / nchan; gw / floor) | p99 ms: floor (floor / nchan; gw / floor) | conn/s floor | RSS growth B/conn floor |",
     "|---|---|---|---|---|---|---|",
     (.rows[] | "| \(.workload) | \(.pass) | \(.floor.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.floorRatio.cpuVsNchan | f)x | \(.floor.cpuMicrosPerOp | f) (\(.floorRatio.cpuPerOpVsNchan | f)x; \(.floorRatio.gatewayCpuPerOpVsFloor | f)x) | \(.floor.p99Ms | f) (\(.floorRatio.p99VsNchan | f)x; \(.floorRatio.gatewayP99VsFloor | f)x) | \(.floor.connectPerSec | f) | \(.floor.rssPerConnBytes | f) |")
   else empty end),
