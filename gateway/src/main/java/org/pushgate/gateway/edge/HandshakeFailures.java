@@ -43,7 +43,10 @@ public final class HandshakeFailures implements SmartLifecycle {
         HEAD_TOO_LARGE("head_too_large"),
         /** Any other request head that does not decode (400). */
         BAD_REQUEST("bad_request"),
-        /** No complete request head, or no answer to the upgrade, within gateway.limits.handshake-timeout. */
+        /**
+         * No complete request head, or no answer to the upgrade out of the socket (a 101 still queued counts), within
+         * gateway.limits.handshake-timeout.
+         */
         HANDSHAKE_TIMEOUT("handshake_timeout"),
         /** A request body not complete within gateway.limits.handshake-timeout of its head. */
         BODY_TIMEOUT("body_timeout"),
