@@ -73,6 +73,16 @@ workload_args() {
 }
 for w in $WORKLOADS; do workload_args "$w" >/dev/null; done
 for s in $SERVERS; do [[ "$s" == pushgate || "$s" == nchan || "$s" == floor ]] || { echo "error: unknown server $s (pushgate nchan floor)" >&2; exit 2; }; done
+# A server left listening on one of the ports (an earlier run, a hand-started floor) would answer the health checks
+# for the one this script starts, whose bind then fails: every figure would be the wrong process's. Refuse up front.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for s in $SERVERS; do
+  case $s in pushgate) p=$GATEWAY_PORT v=GATEWAY_PORT ;; nchan) p=$NCHAN_PORT v=NCHAN_PORT ;; *) p=$FLOOR_PORT v=FLOOR_PORT ;; esac
+  if port_in_use "$p"; then
+    echo "error: 127.0.0.1:$p ($s) is already in use by another process; stop it or set $v" >&2
+    exit 3
+  fi
+done
 
 # Busy and total jiffies of the whole machine; idle share over 2 s.
 machine() { awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat; }
@@ -95,7 +105,8 @@ started_ms=
 await_up() {
   local name=$1 url=$2 tries=$3 log=$4
   for _ in $(seq "$tries"); do
-    curl -fs -m 2 "$url" >/dev/null 2>&1 && return 0
+    # Up only while the process this script started still runs (it may exit right after a failed bind).
+    curl -fs -m 2 "$url" >/dev/null 2>&1 && kill -0 "$stop_pid" 2>/dev/null && return 0
     kill -0 "$stop_pid" 2>/dev/null || { echo "error: the $name exited; see $log" >&2; return 1; }
     sleep 0.1
   done
