@@ -244,7 +244,7 @@ jq -s --arg name "$LABEL" --argjson elapsed "$elapsed" --arg cores "$(nproc)" '
               rssPerConn: ratio($g.rssPerConnBytes; $n.rssPerConnBytes)}}))}' "$RUNS" >"$OUT_DIR/summary.json"
 
 jq -r '
-  def f: if . == null then "-" elif (. | type) == "number" and . >= 100 then (. | round | tostring) else tostring end;
+  def f: if . == null then "-" elif (. | type) == "number" and . >= 100 then (. | round | tostring) else ((. * 1000 | round) / 1000 | tostring) end;
   "| workload | pass | work done: deliveries or connections (gw / nchan) | server CPU s (gw / nchan = ratio) | CPU us per op (gw / nchan = ratio) | p50 ms (gw / nchan) | p99 ms (gw / nchan = ratio) | conn/s (gw / nchan = ratio) | RSS growth B/conn from idle (gw / nchan) | load avg |",
   "|---|---|---|---|---|---|---|---|---|---|",
   (.rows[] | "| \(.workload) | \(.pass) | \(.pushgate.operations | f) / \(.nchan.operations | f) | \(.pushgate.cpuSeconds | f) / \(.nchan.cpuSeconds | f) = \(.ratio.cpu | f)x | \(.pushgate.cpuMicrosPerOp | f) / \(.nchan.cpuMicrosPerOp | f) = \(.ratio.cpuPerOp | f)x | \(.pushgate.p50Ms | f) / \(.nchan.p50Ms | f) | \(.pushgate.p99Ms | f) / \(.nchan.p99Ms | f) = \(.ratio.p99 | f)x | \(.pushgate.connectPerSec | f) / \(.nchan.connectPerSec | f) = \(.ratio.connectPerSec | f)x | \(.pushgate.rssPerConnBytes | f) / \(.nchan.rssPerConnBytes | f) | \(.pushgate.loadAverage | f) / \(.nchan.loadAverage | f) |"),
