@@ -105,7 +105,8 @@ started_ms=
 await_up() {
   local name=$1 url=$2 tries=$3 log=$4
   for _ in $(seq "$tries"); do
-    # Up only while the process this script started still runs (it may exit right after a failed bind).
+    # Up only while the process this script started still runs (it may exit right after a failed bind); a stale
+    # server on the port is refused before any start (port_in_use above), as a health answer cannot tell them apart.
     curl -fs -m 2 "$url" >/dev/null 2>&1 && kill -0 "$stop_pid" 2>/dev/null && return 0
     kill -0 "$stop_pid" 2>/dev/null || { echo "error: the $name exited; see $log" >&2; return 1; }
     sleep 0.1
